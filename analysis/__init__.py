@@ -1,0 +1,1 @@
+"""Analysis package of the peer-worker thesis compendium."""
