@@ -1,0 +1,246 @@
+"""Assemble what the manuscripts read: a variables file and Markdown tables.
+
+The manuscripts never compute or type a number: every value they show is a key of the
+variables file (``{{< var study1.included >}}``) or a cell of a generated table
+(``{{< include tables/…md >}}``). This module is the one place that turns DAG results into
+those strings, so the formatting of a number is decided once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from analysis.prisma import Flow, flow_table
+from analysis.synthetic import ROLE_CATEGORIES, STAGES
+from analysis.tables import fmt_int, fmt_p, fmt_pct, markdown_table
+
+ROLE_KEYS = {"pre-determined services": "predetermined", "peer support": "peer_support",
+             "co-creation partner": "cocreation"}
+ROLE_LABELS = {"pre-determined services": "providers of pre-determined services",
+               "peer support": "providers of peer support",
+               "co-creation partner": "partners in co-creation"}
+
+
+def key(text: str) -> str:
+    """A variables-file key from a label: 'co-design' → 'co_design'."""
+    return "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_")
+
+
+def join_words(items: list[str]) -> str:
+    """'a, b and c' — lists in running text."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _share(row: Mapping[str, Any]) -> dict[str, str]:
+    return {"n": fmt_int(row["n"]), "pct": fmt_pct(row["percent"]),
+            "ci": f"{fmt_pct(row['ci_low'])}–{fmt_pct(row['ci_high'])}"}
+
+
+def study1_variables(
+    flow: Flow, tallies: Mapping[str, pd.DataFrame], stats: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Variables of the scoping review (methods and results)."""
+    role = stats["role_ci"].set_index("role_category")
+    stage = stats["stage_ci"].set_index("stage")
+    ranked = role.sort_values("n", ascending=False, kind="mergesort")
+    years = tallies["year"]["year"].astype(int)
+    country = tallies["country"].iloc[0]
+    trend = stats["trend"]
+    early = stats["early"]
+    design = tallies["design"].set_index("design")
+    return {
+        "databases": fmt_int(len(flow.databases)),
+        "database_names": join_words(list(flow.databases)),
+        "identified": fmt_int(flow.identified),
+        "duplicates": fmt_int(flow.removed_duplicates),
+        "screened": fmt_int(flow.screened),
+        "excluded_screening": fmt_int(flow.excluded_screening),
+        "sought": fmt_int(flow.sought),
+        "not_retrieved": fmt_int(flow.not_retrieved),
+        "assessed": fmt_int(flow.assessed),
+        "excluded_full_text": fmt_int(flow.excluded_full_text),
+        "included": fmt_int(flow.included),
+        "year_first": str(int(years.min())),
+        "year_last": str(int(years.max())),
+        "top_country": {"name": str(country["country"]), "n": fmt_int(country["n"]),
+                        "pct": fmt_pct(country["percent"])},
+        "countries": fmt_int(len(tallies["country"])),
+        "qualitative": {"n": fmt_int(design.loc["qualitative", "n"]),
+                        "pct": fmt_pct(design.loc["qualitative", "percent"])},
+        "role": {ROLE_KEYS[r]: {**_share(role.loc[r]), "label": ROLE_LABELS[r]}
+                 for r in ROLE_CATEGORIES},
+        "most_common_role": ROLE_LABELS[str(ranked.index[0])],
+        "rarest_role": ROLE_LABELS[str(ranked.index[-1])],
+        "stage": {key(s): _share(stage.loc[s]) for s in STAGES},
+        "early": {"n": fmt_int(early["n"]), "pct": fmt_pct(early["percent"]),
+                  "ci": f"{fmt_pct(early['ci_low'])}–{fmt_pct(early['ci_high'])}"},
+        "trend": {"or": f"{trend['odds_ratio']:.2f}", "or_low": f"{trend['or_low']:.2f}",
+                  "or_high": f"{trend['or_high']:.2f}", "p": fmt_p(trend["p_value"]),
+                  "events": fmt_int(trend["events"]), "n": fmt_int(trend["n"])},
+    }
+
+
+def qualitative_variables(
+    participants: pd.DataFrame, segments: pd.DataFrame, tallies: Mapping[str, pd.DataFrame],
+    test: Mapping[str, Any], group: str,
+) -> dict[str, Any]:
+    """Variables of Study 2 or 3: sample, themes with tallies and coverage, the test."""
+    themes = tallies["themes"]
+    groups = participants[group].value_counts(sort=False)
+    order = list(dict.fromkeys(participants[group]))
+    out: dict[str, Any] = {
+        "participants": fmt_int(len(participants)),
+        "groups": fmt_int(len(order)),
+        "group_sizes": join_words([str(int(groups[g])) for g in order]),
+        "group_names": join_words(order),
+        "sessions": fmt_int(participants["session"].nunique()),
+        "segments": fmt_int(len(segments)),
+        "subthemes": fmt_int(len(tallies["subthemes"])),
+        "themes": fmt_int(len(themes)),
+        "test": {"name": str(test["test"]), "chi2": f"{test['chi2']:.2f}",
+                 "df": str(test["df"]), "p": fmt_p(test["p_value"]),
+                 "min_expected": f"{test['min_expected']:.1f}"},
+        "group_n": {key(g): fmt_int(groups[g]) for g in order},
+    }
+    for i, t in enumerate(themes.itertuples(index=False), start=1):
+        out[f"theme{i}"] = {
+            "name": str(t.theme),
+            "segments": fmt_int(t.segments),
+            "participants": fmt_int(t.participants),
+            "coverage": fmt_pct(100 * t.participants / t.of),
+        }
+    return out
+
+
+def synthesis_variables(matrix: pd.DataFrame, shares: pd.DataFrame) -> dict[str, Any]:
+    """Where on the service cycle each study's evidence concentrates."""
+    s = shares.set_index("stage")
+    out: dict[str, Any] = {}
+    for study in ("Study 1", "Study 2", "Study 3"):
+        if study in s:
+            top = s[study].idxmax()
+            early = float(s.loc[["co-commissioning", "co-design"], study].sum())
+            out[key(study)] = {"top_stage": str(top), "top_pct": fmt_pct(s.loc[top, study]),
+                               "early_pct": fmt_pct(early)}
+    return out
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def _pct_ci(df: pd.DataFrame) -> pd.Series:
+    return df["percent"].map(fmt_pct) + " (" + df["ci_low"].map(fmt_pct) + "–" + df[
+        "ci_high"].map(fmt_pct) + ")"
+
+
+def study1_tables(
+    flow: Flow, tallies: Mapping[str, pd.DataFrame], stats: Mapping[str, Any]
+) -> dict[str, str]:
+    """Markdown tables of article 1 (and the thesis summary)."""
+    tables: dict[str, str] = {}
+    ft = flow_table(flow)
+    tables["s1-flow"] = markdown_table(
+        ft.assign(n=ft["n"].map(fmt_int)), "Records through the review (PRISMA 2020 counts)",
+        "s1-flow", headers={"box": "Stage", "n": "n"}, align=["l", "r"])
+    rows = []
+    for name, col, df in [("Period", "period", tallies["period"]),
+                          ("Design", "design", tallies["design"]),
+                          ("Sector", "sector", tallies["sector"]),
+                          ("Setting", "setting", tallies["setting"]),
+                          ("Country", "country", tallies["country"])]:
+        for i, r in enumerate(df.itertuples(index=False)):
+            rows.append({"Characteristic": name if i == 0 else "",
+                         "Category": str(getattr(r, col)), "n": fmt_int(r.n),
+                         "%": fmt_pct(r.percent)})
+    tables["s1-characteristics"] = markdown_table(
+        pd.DataFrame(rows), f"Characteristics of the {fmt_int(flow.included)} included articles",
+        "s1-characteristics", align=["l", "l", "r", "r"])
+    role = stats["role_ci"]
+    rs = stats["role_stage"]
+    body = pd.DataFrame({
+        "Role category": [ROLE_LABELS[r] for r in role["role_category"]],
+        "Articles, n": role["n"].map(fmt_int),
+        "% (95% CI)": _pct_ci(role),
+    })
+    for s in STAGES:
+        body[s] = rs[s].map(fmt_int).to_numpy()
+    tables["s1-roles"] = markdown_table(
+        body, "Peer-worker role categories and the service-cycle stages they took part in"
+        " (Wilson 95% confidence intervals)", "s1-roles", align=["l", "r", "r", "r", "r", "r", "r"],
+        note="Stage columns count articles; an article can report several stages.")
+    st = stats["stage_ci"]
+    tables["s1-stages"] = markdown_table(
+        pd.DataFrame({"Stage": st["stage"], "Articles, n": st["n"].map(fmt_int),
+                      "% (95% CI)": _pct_ci(st)}),
+        "Articles reporting peer workers in each stage of the service cycle", "s1-stages",
+        align=["l", "r", "r"])
+    oc = stats["outcomes_ci"]
+    tables["s1-outcomes"] = markdown_table(
+        pd.DataFrame({"Beneficiary": oc["beneficiary"], "Articles, n": oc["n"].map(fmt_int),
+                      "% (95% CI)": _pct_ci(oc)}),
+        "Outcomes described, by beneficiary", "s1-outcomes", align=["l", "r", "r"])
+    t = stats["trend"]
+    tables["s1-trend"] = markdown_table(
+        pd.DataFrame([{"Model": "Any co-creation stage ~ publication year",
+                       "Articles": fmt_int(t["n"]), "Involved": fmt_int(t["events"]),
+                       "OR per year": f"{t['odds_ratio']:.2f}",
+                       "95% CI": f"{t['or_low']:.2f}–{t['or_high']:.2f}",
+                       "p": fmt_p(t["p_value"])}]),
+        "Logistic regression of co-creation involvement on publication year", "s1-trend",
+        align=["l", "r", "r", "r", "r", "r"])
+    return tables
+
+
+def qualitative_tables(
+    prefix: str, tallies: Mapping[str, pd.DataFrame], group_label: str, test: Mapping[str, Any],
+    participants: pd.DataFrame, group: str,
+) -> dict[str, str]:
+    """Theme / subtheme tallies with coverage, and the theme × group table with its test."""
+    subs = tallies["subthemes"]
+    themes = tallies["themes"].set_index("theme")
+    rows = []
+    for theme in dict.fromkeys(subs["theme"]):
+        t = themes.loc[theme]
+        rows.append({"Theme / subtheme": f"**{theme}**", "Meaning units": fmt_int(t["segments"]),
+                     "Participants": f"{int(t['participants'])} of {int(t['of'])}"})
+        for s in subs[subs["theme"] == theme].itertuples(index=False):
+            rows.append({"Theme / subtheme": f"— {s.subtheme}",
+                         "Meaning units": fmt_int(s.segments),
+                         "Participants": f"{s.participants} of {s.of}"})
+    out = {f"{prefix}-themes": markdown_table(
+        pd.DataFrame(rows), "Themes and subthemes: meaning units and participants contributing",
+        f"{prefix}-themes", align=["l", "r", "r"])}
+    by = tallies["by_group"].set_index("theme")
+    cov = tallies["coverage_by_group"].set_index("theme")
+    sizes = participants[group].value_counts(sort=False)
+    table = pd.DataFrame({"Theme": list(by.index)})
+    for g in by.columns:
+        table[f"{g} (n = {int(sizes[g])})"] = [
+            f"{int(by.loc[t, g])} ({cov.loc[t, g]})" for t in by.index]
+    note = (f"Cells: meaning units (participants contributing / group size). {test['test']}: "
+            f"χ²({test['df']}) = {test['chi2']:.2f}, p = {fmt_p(test['p_value'])}.")
+    out[f"{prefix}-groups"] = markdown_table(
+        table, f"Meaning units per theme by {group_label}", f"{prefix}-groups",
+        align=["l"] + ["r"] * (table.shape[1] - 1), note=note)
+    return out
+
+
+def synthesis_tables(matrix: pd.DataFrame) -> dict[str, str]:
+    """The cross-study evidence matrix."""
+    cols = {"stage": "Stage"}
+    for r in ROLE_CATEGORIES:
+        cols[f"study1 {r}"] = f"S1: {ROLE_LABELS[r]}"
+    cols.update({"study2 segments": "S2: meaning units", "study2 participants": "S2: managers",
+                 "study3 segments": "S3: meaning units",
+                 "study3 participants": "S3: participants"})
+    m = matrix[[c for c in cols if c in matrix]].rename(columns=cols)
+    for c in m.columns[1:]:
+        m[c] = m[c].map(fmt_int)
+    return {"synthesis": markdown_table(
+        m, "Evidence from the three studies on each stage of the service cycle", "synthesis",
+        align=["l"] + ["r"] * (m.shape[1] - 1),
+        note="S1 counts articles by role category; S2 and S3 count meaning units placed on the"
+             " cycle through their subtheme, and the participants behind them.")}

@@ -1,0 +1,81 @@
+"""File I/O at the edges: atomic, deterministic writes.
+
+Every output of the DAG goes through these helpers so that a crash or a kill never leaves a
+half-written file behind (the content is written to a temporary file in the same folder and
+renamed into place) and so that two builds write the same bytes (UTF-8, LF line endings,
+sorted keys).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+
+@contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
+
+    The temporary file lives in the same directory so the final ``os.replace`` is atomic;
+    on any exception it is removed and ``target`` keeps its previous content.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(text: str, target: str | os.PathLike[str]) -> None:
+    """Write UTF-8 text with LF line endings atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+
+
+def write_bytes(data: bytes, target: str | os.PathLike[str]) -> None:
+    """Write bytes atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_csv(df: pd.DataFrame, target: str | os.PathLike[str]) -> None:
+    """Write a frame as UTF-8 CSV (no index, LF endings) atomically."""
+    write_text(df.to_csv(index=False, lineterminator="\n"), target)
+
+
+def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a CSV written by :func:`write_csv`: strings stay strings, empty cells are ''."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def write_json(obj: Any, target: str | os.PathLike[str]) -> None:
+    """Write JSON with sorted keys and a trailing newline, atomically."""
+    write_text(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n", target)
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def write_yaml(obj: Any, target: str | os.PathLike[str]) -> None:
+    """Write YAML with sorted keys (stable across runs), atomically."""
+    write_text(yaml.safe_dump(obj, sort_keys=True, allow_unicode=True), target)
+
+
+def read_yaml(path: str | os.PathLike[str]) -> Any:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))

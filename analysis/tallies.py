@@ -1,0 +1,140 @@
+"""Thematic tallies: how often each category, theme and subtheme occurs.
+
+Counts are the backbone of every table in the articles. They are computed from the clean
+tables only, with categories in a fixed order (the schema's order for Study 1, the codebook's
+order for Studies 2 and 3) so that tables read the same way in every build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from analysis.synthetic import BENEFICIARIES, ROLE_CATEGORIES, STAGES
+
+
+def count_by(
+    df: pd.DataFrame,
+    column: str,
+    *,
+    order: Sequence[str] | None = None,
+    total: int | None = None,
+    label: str | None = None,
+) -> pd.DataFrame:
+    """Counts and percentages of ``column``, in ``order`` (or by descending count, then name).
+
+    ``total`` is the denominator of the percentages: the number of articles for multi-valued
+    columns, where the counts add up to more than the number of rows.
+    """
+    counts = df[column].value_counts()
+    if order is None:
+        keys = sorted(counts.index, key=lambda k: (-int(counts[k]), str(k)))
+    else:
+        keys = list(order)
+    n = [int(counts.get(k, 0)) for k in keys]
+    denom = int(total if total is not None else len(df))
+    out = pd.DataFrame({label or column: keys, "n": n})
+    out["percent"] = [round(100 * v / denom, 1) if denom else 0.0 for v in n]
+    out["total"] = denom
+    return out
+
+
+def year_groups(years: pd.Series, width: int = 5) -> pd.Series:
+    """Group publication years into ``width``-year bins labelled like '2011–2015'."""
+    start = (years - 1) // width * width + 1
+    return start.astype(int).astype(str) + "–" + (start + width - 1).astype(int).astype(str)
+
+
+def explode(articles: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
+    """Long table (article_id, name) from a ';'-separated multi-valued column."""
+    long = articles[["article_id", column]].assign(
+        **{name: articles[column].str.split(";")}
+    ).explode(name)
+    long[name] = long[name].str.strip()
+    long = long[long[name].notna() & (long[name] != "")]
+    return long[["article_id", name]].reset_index(drop=True)
+
+
+def crosstab(
+    df: pd.DataFrame, rows: str, cols: str, row_order: Sequence[str], col_order: Sequence[str]
+) -> pd.DataFrame:
+    """Counts of ``rows`` × ``cols`` with every combination present (zeros included)."""
+    tab = pd.crosstab(df[rows], df[cols]).reindex(index=row_order, columns=col_order,
+                                                  fill_value=0)
+    tab.index.name, tab.columns.name = rows, None
+    return tab.astype(int)
+
+
+def study1_tallies(articles: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """All Study 1 counts: role, stage, outcomes, country, year, design, sector, setting."""
+    n = len(articles)
+    stages = explode(articles, "stages", "stage")
+    outcomes = explode(articles, "outcomes", "beneficiary")
+    with_roles = stages.merge(articles[["article_id", "role_category"]], on="article_id")
+    role_stage = crosstab(with_roles, "role_category", "stage", ROLE_CATEGORIES, STAGES)
+    role_stage = role_stage.reset_index()
+    years = articles.assign(period=year_groups(articles["year"].astype(int)))
+    return {
+        "role": count_by(articles, "role_category", order=ROLE_CATEGORIES),
+        "stage": count_by(stages, "stage", order=STAGES, total=n),
+        "outcomes": count_by(outcomes, "beneficiary", order=BENEFICIARIES, total=n),
+        "country": count_by(articles, "country"),
+        "period": count_by(years, "period", order=sorted(years["period"].unique())),
+        "year": count_by(articles.assign(year=articles["year"].astype(int)), "year",
+                         order=sorted(articles["year"].astype(int).unique())),
+        "design": count_by(articles, "design",
+                           order=["qualitative", "quantitative", "mixed", "other"]),
+        "sector": count_by(articles, "sector", order=["mental health", "substance use", "both"]),
+        "setting": count_by(articles, "setting", order=["inpatient", "outpatient", "community"]),
+        "role_stage": role_stage,
+    }
+
+
+def theme_order(codebook: pd.DataFrame) -> tuple[list[str], list[tuple[str, str]]]:
+    """Themes and (theme, subtheme) pairs in codebook order."""
+    themes = list(dict.fromkeys(codebook["theme"]))
+    subs = list(dict.fromkeys(zip(codebook["theme"], codebook["subtheme"], strict=True)))
+    return themes, subs
+
+
+def segment_tallies(
+    segments: pd.DataFrame,
+    participants: pd.DataFrame,
+    codebook: pd.DataFrame,
+    group: str,
+) -> dict[str, pd.DataFrame]:
+    """Meaning units per theme and subtheme, by ``group``, and participant coverage.
+
+    Coverage is the number of the study's participants who contributed at least one meaning
+    unit to a theme: the share of voices behind a theme, which segment counts alone hide.
+    """
+    themes, subs = theme_order(codebook)
+    seg = segments.merge(participants[["participant_id", group]], on="participant_id")
+    n_part = len(participants)
+    theme_rows = []
+    for t in themes:
+        s = seg[seg["theme"] == t]
+        theme_rows.append({"theme": t, "segments": len(s),
+                           "participants": s["participant_id"].nunique(), "of": n_part})
+    sub_rows = []
+    for t, st in subs:
+        s = seg[(seg["theme"] == t) & (seg["subtheme"] == st)]
+        sub_rows.append({"theme": t, "subtheme": st, "segments": len(s),
+                         "participants": s["participant_id"].nunique(), "of": n_part})
+    groups = list(dict.fromkeys(participants[group]))
+    by_group = crosstab(seg, "theme", group, themes, groups).reset_index()
+    cov = []
+    for t in themes:
+        row: dict[str, object] = {"theme": t}
+        for g in groups:
+            members = participants.loc[participants[group] == g, "participant_id"]
+            spoke = seg.loc[(seg["theme"] == t) & (seg[group] == g), "participant_id"].nunique()
+            row[g] = f"{spoke}/{len(members)}"
+        cov.append(row)
+    return {
+        "themes": pd.DataFrame(theme_rows),
+        "subthemes": pd.DataFrame(sub_rows),
+        "by_group": by_group,
+        "coverage_by_group": pd.DataFrame(cov),
+    }

@@ -1,0 +1,49 @@
+# Validate every input against its JSON schema and write tidy, normalised tables.
+
+
+rule clean_study1:
+    input:
+        extraction=data_file("study1", "extraction"),
+        prisma=data_file("study1", "prisma"),
+        schemas=["workflow/schemas/extraction.schema.json", "workflow/schemas/prisma.schema.json"],
+    output:
+        articles="results/clean/study1_articles.csv",
+        prisma="results/clean/study1_prisma.csv",
+    log:
+        "logs/clean/study1.log",
+    script:
+        "../scripts/clean_study1.py"
+
+
+rule clean_study:
+    input:
+        participants=lambda w: data_file(w.study, "participants"),
+        codebook=lambda w: data_file(w.study, "codebook"),
+        segments=lambda w: data_file(w.study, "segments"),
+        schemas=[
+            "workflow/schemas/participants.schema.json",
+            "workflow/schemas/codebook.schema.json",
+            "workflow/schemas/segments.schema.json",
+        ],
+    output:
+        participants="results/clean/{study}_participants.csv",
+        codebook="results/clean/{study}_codebook.csv",
+        segments="results/clean/{study}_segments.csv",
+    log:
+        "logs/clean/{study}.log",
+    script:
+        "../scripts/clean_study.py"
+
+
+rule clean_stage_map:
+    input:
+        stage_map=data_file("stage_map", None),
+        codebook2="results/clean/study2_codebook.csv",
+        codebook3="results/clean/study3_codebook.csv",
+        schema="workflow/schemas/stage_map.schema.json",
+    output:
+        stage_map="results/clean/stage_map.csv",
+    log:
+        "logs/clean/stage_map.log",
+    script:
+        "../scripts/clean_stage_map.py"

@@ -1,0 +1,28 @@
+# Configuration, validated against workflow/schemas/config.schema.json (defaults filled in,
+# unknown keys rejected with the closest valid key suggested), and shared names.
+import json
+from pathlib import Path
+
+from analysis.validate import validate_config
+
+with open(Path(workflow.basedir) / "schemas" / "config.schema.json", encoding="utf-8") as _f:
+    _schema = json.load(_f)
+config.update(validate_config(config, _schema))
+
+DOCUMENTS = ["article1", "article2", "article3", "thesis"]
+FORMATS = config["render"]["formats"]
+STUDIES = ["study2", "study3"]
+NOTEBOOKS = ["study1", "study2", "study3", "synthesis"]
+SYNTHETIC = config["mode"] == "synthetic"
+
+
+def data_file(study, key):
+    """Path of an input named in config.inputs, below config.data_dir."""
+    entry = config["inputs"][study] if key is None else config["inputs"][study][key]
+    return str(Path(config["data_dir"]) / entry)
+
+
+wildcard_constraints:
+    study="study2|study3",
+    doc="|".join(DOCUMENTS),
+    fmt="html|pdf|docx",

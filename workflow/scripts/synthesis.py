@@ -1,0 +1,5 @@
+"""Rule `synthesis`: calls analysis.steps.synthesis_step with the rule's files."""
+from analysis.rule import run
+from analysis.steps import synthesis_step
+
+run(synthesis_step, snakemake)  # noqa: F821 -- injected by Snakemake
