@@ -73,9 +73,10 @@ def contingency_test(
     p-value is not trusted and the Fisher–Freeman–Halton exact test is reported instead, its
     p-value estimated by seeded Monte Carlo (an exact enumeration is infeasible for r×c).
     """
-    obs = table.to_numpy(dtype=float)
-    chi = Table(obs).test_nominal_association()
-    expected = Table(obs).fittedvalues
+    obs = np.array(table.to_numpy(dtype=float))  # a writable copy
+    fitted = Table(obs, shift_zeros=False)  # zeros are data here, not to be smoothed
+    chi = fitted.test_nominal_association()
+    expected = fitted.fittedvalues
     min_expected = float(np.min(expected))
     result: dict[str, float | int | str] = {
         "chi2": round(float(chi.statistic), DIGITS),

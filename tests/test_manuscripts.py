@@ -1,0 +1,43 @@
+"""The manuscripts compute nothing and type no number where results are reported."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import REPO
+
+DOCS = ("article1", "article2", "article3", "thesis")
+SHORTCODE = re.compile(r"\{\{<.*?>\}\}", re.S)
+CITATION = re.compile(r"\[?-?@[\w:.#$%&\-+?<>~/]+\]?")
+ATTRIBUTES = re.compile(r"\{[#.][^}]*\}")
+LINK_TARGET = re.compile(r"\]\([^)]*\)")
+
+
+def sections(text: str, heading: str) -> list[str]:
+    """Bodies of the level-1 sections whose heading starts with ``heading``."""
+    parts = re.split(r"(?m)^# ", text)
+    return [p for p in parts[1:] if p.lower().startswith(heading.lower())]
+
+
+def hand_typed_numbers(text: str) -> list[str]:
+    """Digits left once shortcodes, citations, cross-refs, ids and link targets are removed."""
+    for pattern in (SHORTCODE, LINK_TARGET, ATTRIBUTES, CITATION):
+        text = pattern.sub(" ", text)
+    return re.findall(r"[^\n]{0,30}\d[^\n]{0,30}", text)
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_results_hold_no_hand_typed_number(doc: str) -> None:
+    text = (REPO / "manuscript" / doc / "index.qmd").read_text(encoding="utf-8")
+    results = sections(text, "Results")
+    assert results, f"{doc} has no '# Results' section"
+    found = [hit for body in results for hit in hand_typed_numbers(body)]
+    assert not found, f"{doc}: numbers typed by hand in Results: {found}"
+
+
+def test_the_digit_rule_catches_a_typed_number() -> None:
+    assert hand_typed_numbers("We included 172 articles {{< var study1.included >}}.")
+    assert not hand_typed_numbers("We included {{< var study1.included >}} (@tbl-s1-roles).")
+
