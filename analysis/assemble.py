@@ -118,11 +118,15 @@ def qualitative_variables(
 def synthesis_variables(matrix: pd.DataFrame, shares: pd.DataFrame) -> dict[str, Any]:
     """Where on the service cycle each study's evidence concentrates."""
     s = shares.set_index("stage")
+    m = matrix.set_index("stage")
+    columns = {"Study 1": "study1 articles", "Study 2": "study2 segments",
+               "Study 3": "study3 segments"}
     out: dict[str, Any] = {}
-    for study in ("Study 1", "Study 2", "Study 3"):
-        if study in s:
+    for study, col in columns.items():
+        if study in s and col in m:
             top = s[study].idxmax()
-            early = float(s.loc[["co-commissioning", "co-design"], study].sum())
+            # from the counts, not the rounded shares, so the share is rounded once
+            early = 100 * m.loc[["co-commissioning", "co-design"], col].sum() / m[col].sum()
             out[key(study)] = {"top_stage": str(top), "top_pct": fmt_pct(s.loc[top, study]),
                                "early_pct": fmt_pct(early)}
     return out
@@ -244,3 +248,20 @@ def synthesis_tables(matrix: pd.DataFrame) -> dict[str, str]:
         align=["l"] + ["r"] * (m.shape[1] - 1),
         note="S1 counts articles by role category; S2 and S3 count meaning units placed on the"
              " cycle through their subtheme, and the participants behind them.")}
+
+
+def checklist_table(name: str, spec: Mapping[str, Any]) -> str:
+    """A reporting checklist (PRISMA-ScR, COREQ) pointing each item to where it is covered.
+
+    Section ids become cross-references, so the rendered table shows the section numbers
+    of the document and a renamed section cannot silently break the checklist.
+    """
+    special = {"title": "Title", "abstract": "Abstract"}
+    rows = []
+    for it in spec["items"]:
+        where = [special.get(w, f"@{w}") for w in it["where"]]
+        if it.get("note"):
+            where.append(str(it["note"]))
+        rows.append({"Item": str(it["item"]), "Topic": it["topic"],
+                     "Reported in": "; ".join(where) or "—"})
+    return markdown_table(pd.DataFrame(rows), spec["caption"], name, align=["r", "l", "l"])

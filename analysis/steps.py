@@ -16,7 +16,15 @@ import pandas as pd
 
 from analysis import assemble, figures, privacy, stats, synthesis, tallies
 from analysis.clean import clean_stage_map, clean_study, clean_study1
-from analysis.io import read_csv, read_json, write_csv, write_json, write_text, write_yaml
+from analysis.io import (
+    read_csv,
+    read_json,
+    read_yaml,
+    write_csv,
+    write_json,
+    write_text,
+    write_yaml,
+)
 from analysis.prisma import flow_from_counts
 from analysis.synthetic import EARLY_STAGES
 
@@ -212,6 +220,8 @@ def assemble_step(inp: Paths, out: Paths, mode: str) -> None:
     shares = _ints(read_csv(inp["shares"]), skip=("stage",))
     variables["synthesis"] = assemble.synthesis_variables(matrix, shares)
     tables |= assemble.synthesis_tables(matrix)
+    for name, spec in sorted(read_yaml(inp["checklists"]).items()):
+        tables[name] = assemble.checklist_table(name, spec)
     write_yaml(variables, out["variables"])
     tdir = Path(out["tables"])
     tmp = tdir.with_name(tdir.name + ".part")

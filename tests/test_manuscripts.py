@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
 from tests.conftest import REPO
 
@@ -41,3 +42,13 @@ def test_the_digit_rule_catches_a_typed_number() -> None:
     assert hand_typed_numbers("We included 172 articles {{< var study1.included >}}.")
     assert not hand_typed_numbers("We included {{< var study1.included >}} (@tbl-s1-roles).")
 
+
+
+def test_every_checklist_item_points_to_an_existing_section() -> None:
+    checklists = yaml.safe_load((REPO / "config/checklists.yaml").read_text(encoding="utf-8"))
+    for name, spec in checklists.items():
+        qmd = (REPO / "manuscript" / spec["document"] / "index.qmd").read_text(encoding="utf-8")
+        ids = set(re.findall(r"\{#(sec-[\w-]+)", qmd)) | {"title", "abstract"}
+        missing = [w for it in spec["items"] for w in it["where"] if w not in ids]
+        assert not missing, f"{name}: sections not in {spec['document']}: {missing}"
+        assert f"tables/{name}.md" in qmd, f"{spec['document']} does not include its {name}"
