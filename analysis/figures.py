@@ -34,12 +34,15 @@ PALETTE = ["#1b4f72", "#f39c12", "#27ae60", "#8e44ad", "#c0392b"]
 
 def save(fig: Figure, svg: str | Path, png: str | Path) -> None:
     """Write a figure to SVG and PNG atomically, without timestamps, then close it."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
-    write_bytes(buf.getvalue(), svg)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=200, metadata={"Software": None}, bbox_inches="tight")
-    write_bytes(buf.getvalue(), png)
+    # the SVG hash salt (clip-path ids) is read at save time, so RC must be active here too
+    with plt.rc_context(RC):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None},
+                    bbox_inches="tight")
+        write_bytes(buf.getvalue(), svg)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=200, metadata={"Software": None}, bbox_inches="tight")
+        write_bytes(buf.getvalue(), png)
     plt.close(fig)
 
 

