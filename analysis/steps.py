@@ -30,9 +30,6 @@ from analysis.synthetic import EARLY_STAGES
 
 Paths = Mapping[str, str]
 
-STUDY1_TALLIES = ("role", "stage", "outcomes", "country", "period", "year", "design",
-                  "sector", "setting", "role_stage")
-QUAL_TALLIES = ("themes", "subthemes", "by_group", "coverage_by_group")
 GROUP_LABEL = {"study2": "focus group", "study3": "participant group"}
 
 
