@@ -78,7 +78,6 @@ import math
 import os
 import re
 import sys
-import tempfile
 import time
 import uuid
 import zipfile
@@ -93,6 +92,8 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 from lxml import etree
+
+from analysis.io import atomic_path
 
 __all__ = [
     "CASES_SOURCE_COLUMNS",
@@ -1255,21 +1256,13 @@ def _atomic_csv(frame: pd.DataFrame, target: Path) -> None:
     """
     columns = [frame[c].tolist() for c in frame.columns]
     header = ",".join(_csv_column([str(c) for c in frame.columns]))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(header + "\n")
-            # format a slice of rows at a time: quoted copies of half a million coded
-            # spans would otherwise all be alive at once
-            for lo in range(0, len(frame), _CSV_CHUNK_ROWS):
-                chunk = [_csv_column(col[lo : lo + _CSV_CHUNK_ROWS]) for col in columns]
-                fh.write("".join(",".join(row) + "\n" for row in zip(*chunk, strict=True)))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(header + "\n")
+        # format a slice of rows at a time: quoted copies of half a million coded
+        # spans would otherwise all be alive at once
+        for lo in range(0, len(frame), _CSV_CHUNK_ROWS):
+            chunk = [_csv_column(col[lo : lo + _CSV_CHUNK_ROWS]) for col in columns]
+            fh.write("".join(",".join(row) + "\n" for row in zip(*chunk, strict=True)))
 
 
 def write_tables(project: QdpxProject, outdir: str | os.PathLike[str]) -> list[Path]:
@@ -1851,27 +1844,19 @@ def write_qdpx(
     if problems:
         raise QdpxError(target, problems)
     date_time = _zip_date_time()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w") as zf:
-            with zf.open(_zip_info(QDE_MEMBER, date_time), "w") as raw:
-                buffer: list[str] = []
-                size = 0
-                for chunk in _project_xml(plan, project_name, origin):
-                    buffer.append(chunk)
-                    size += len(chunk)
-                    if size > 1 << 20:
-                        raw.write("".join(buffer).encode("utf-8"))
-                        buffer, size = [], 0
-                raw.write("".join(buffer).encode("utf-8"))
-            for sid, _, text, _ in sorted(plan.sources, key=lambda s: s[0]):
-                zf.writestr(_zip_info(f"sources/{sid}.txt", date_time), text.encode("utf-8"))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w") as zf:
+        with zf.open(_zip_info(QDE_MEMBER, date_time), "w") as raw:
+            buffer: list[str] = []
+            size = 0
+            for chunk in _project_xml(plan, project_name, origin):
+                buffer.append(chunk)
+                size += len(chunk)
+                if size > 1 << 20:
+                    raw.write("".join(buffer).encode("utf-8"))
+                    buffer, size = [], 0
+            raw.write("".join(buffer).encode("utf-8"))
+        for sid, _, text, _ in sorted(plan.sources, key=lambda s: s[0]):
+            zf.writestr(_zip_info(f"sources/{sid}.txt", date_time), text.encode("utf-8"))
     return target
 
 

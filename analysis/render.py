@@ -55,6 +55,8 @@ from xml.sax.saxutils import escape as xml_escape
 
 import yaml
 
+from analysis.io import write_bytes
+
 __all__ = [
     "BANNER_TEXT",
     "FORMATS",
@@ -63,7 +65,6 @@ __all__ = [
     "RenderSource",
     "Shortcode",
     "add_docx_banner",
-    "atomic_write",
     "check_pandoc_diagnostics",
     "compile_typst",
     "compose_markdown",
@@ -974,28 +975,6 @@ def render_with_quarto(
 # --------------------------------------------------------------------------- entry points
 
 
-def atomic_write(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` via a temporary file in the same folder.
-
-    ``os.replace`` is atomic on one file system, so readers (and Snakemake)
-    see either the old file or the complete new one, never a partial file.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def render(
     project_dir: str | os.PathLike[str],
     output: str | os.PathLike[str],
@@ -1030,7 +1009,7 @@ def render(
         data = render_with_pandoc(
             project, fmt, synthetic=synthetic, source_date_epoch=source_date_epoch
         )
-    atomic_write(target, data)
+    write_bytes(data, target)
     return target
 
 

