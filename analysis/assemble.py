@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.categories import ROLE_CATEGORIES, STAGES
 from analysis.prisma import Flow, flow_table
-from analysis.synthetic import ROLE_CATEGORIES, STAGES
 from analysis.tables import fmt_int, fmt_p, fmt_pct, markdown_table
 
 ROLE_KEYS = {"pre-determined services": "predetermined", "peer support": "peer_support",

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import assemble, figures, privacy, stats, synthesis, tallies
+from analysis.categories import EARLY_STAGES
 from analysis.clean import clean_stage_map, clean_study, clean_study1
 from analysis.io import (
     atomic_dir,
@@ -27,7 +28,6 @@ from analysis.io import (
     write_yaml,
 )
 from analysis.prisma import flow_from_counts
-from analysis.synthetic import EARLY_STAGES
 
 Paths = Mapping[str, str]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.synthetic import ROLE_CATEGORIES, STAGES
+from analysis.categories import ROLE_CATEGORIES, STAGES
 from analysis.tallies import explode
 
 

@@ -24,12 +24,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from analysis.categories import BENEFICIARIES, EARLY_STAGES, ROLE_CATEGORIES, STAGES
 from analysis.io import write_csv
 
-ROLE_CATEGORIES = ("pre-determined services", "peer support", "co-creation partner")
-STAGES = ("co-commissioning", "co-design", "co-delivery", "co-assessment")
-EARLY_STAGES = ("co-commissioning", "co-design")
-BENEFICIARIES = ("service users", "peer workers", "professionals", "organisation")
 PEER_TITLES = (
     "peer support worker",
     "peer specialist",

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from analysis.synthetic import BENEFICIARIES, ROLE_CATEGORIES, STAGES
+from analysis.categories import BENEFICIARIES, ROLE_CATEGORIES, STAGES
 
 
 def count_by(
