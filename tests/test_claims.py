@@ -26,7 +26,6 @@ from tests.conftest import REPO, copy_repo, snakemake
 
 CLAIMS = REPO / "config/claims.yaml"
 SCHEMA = REPO / "workflow/schemas/claims.schema.json"
-INCLUDE = 'include: "rules/verify.smk"'
 TARGET = "results/verify/claims.csv"
 
 PRISMA = pd.DataFrame(
@@ -213,10 +212,10 @@ def test_compute_claim_names_the_claim_on_error(tmp_path: Path) -> None:
         compute_claim(_claim("s1-z", 1, op="nunique", col="zz"), tmp_path)
 
 
-def test_check_claims_on_committed_results_if_built() -> None:
-    if not (REPO / "results/tallies/study1/role.csv").exists():
-        pytest.skip("no build in the working tree")
-    df = check_claims(load_claims(CLAIMS, SCHEMA), REPO)
+@pytest.mark.slow
+@pytest.mark.xdist_group("e2e")
+def test_check_claims_on_the_committed_data(built: Path) -> None:
+    df = check_claims(load_claims(CLAIMS, SCHEMA), built)
     assert set(df["status"]) == {"match"}, df[df["status"] != "match"].to_string()
 
 
@@ -226,19 +225,12 @@ OLD_THEME = "Peer workers are highly valued in the service transformation proces
 NEW_THEME = "Peer workers are somewhat valued in the service transformation process"
 
 
-def _with_verify(dest: Path) -> Path:
-    copy_repo(dest)
-    snakefile = dest / "workflow/Snakefile"
-    text = snakefile.read_text(encoding="utf-8")
-    if INCLUDE not in text:
-        snakefile.write_text(text.rstrip("\n") + f"\n\n{INCLUDE}\n", encoding="utf-8")
-    return dest
 
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("e2e")
 def test_dag_claims_match_then_a_broken_fact_fails_the_build(tmp_path: Path) -> None:
-    work = _with_verify(tmp_path / "compendium")
+    work = copy_repo(tmp_path / "compendium")
     result = snakemake(work, TARGET)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
     df = read_csv(work / TARGET)
