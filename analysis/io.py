@@ -85,6 +85,15 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
+def read_numbers_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a DAG-made table of counts and statistics: numeric columns come back as numbers.
+
+    Only for tables the DAG wrote itself; inputs and id columns go through :func:`read_csv`,
+    which never guesses a type.
+    """
+    return pd.read_csv(path, keep_default_na=False, encoding="utf-8")
+
+
 def write_json(obj: Any, target: str | os.PathLike[str]) -> None:
     """Write JSON with sorted keys and a trailing newline, atomically."""
     write_text(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n", target)

@@ -8,7 +8,7 @@ without Snakemake. Every write is atomic (:mod:`analysis.io`).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from analysis.io import (
     atomic_dir,
     read_csv,
     read_json,
+    read_numbers_csv,
     read_yaml,
     write_csv,
     write_json,
@@ -117,9 +118,8 @@ def stats_study1_step(inp: Paths, out: Paths) -> None:
     write_csv(stats.with_wilson(_counts(inp["stage"])), out["stage_ci"])
     write_csv(stats.with_wilson(_counts(inp["outcomes"])), out["outcomes_ci"])
     involved = stats.any_cocreation(articles["stages"], EARLY_STAGES)
-    early = stats.with_wilson(pd.DataFrame({"n": [int(involved.sum())],
-                                            "total": [len(articles)]}))
-    early["percent"] = round(100 * early["n"] / early["total"], 1)
+    early = stats.with_wilson(tallies.count_by(involved.to_frame("any"), "any", order=[1]))
+    early = early.drop(columns="any")
     write_json({"trend": stats.logistic_trend(articles["year"], involved),
                 "early": early.iloc[0].to_dict()}, out["model"])
 
@@ -178,31 +178,20 @@ def synthesis_step(inp: Paths, out: Paths) -> None:
 
 
 def _load_many(paths: Paths, prefix: str) -> dict[str, pd.DataFrame]:
-    return {k[len(prefix):]: read_csv(v) for k, v in paths.items() if k.startswith(prefix)}
-
-
-def _ints(df: pd.DataFrame, skip: Sequence[str] = ()) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        if c not in skip:
-            converted = pd.to_numeric(out[c], errors="coerce")
-            if converted.notna().all():
-                out[c] = converted
-    return out
+    return {k[len(prefix):]: read_numbers_csv(v) for k, v in paths.items()
+            if k.startswith(prefix)}
 
 
 def assemble_step(inp: Paths, out: Paths, mode: str) -> None:
     """Write the variables file and every Markdown table the documents include."""
     flow = flow_from_counts(read_csv(inp["prisma"]))
-    t1 = {k: _ints(v, skip=("year", "period")) for k, v in _load_many(inp, "s1_").items()}
-    t1["year"] = t1["year"].assign(year=t1["year"]["year"].astype(int))
-    model = read_json(inp["model"])
+    t1 = _load_many(inp, "s1_")
     s1_stats: dict[str, Any] = {
-        "role_ci": _ints(read_csv(inp["role_ci"])),
-        "stage_ci": _ints(read_csv(inp["stage_ci"])),
-        "outcomes_ci": _ints(read_csv(inp["outcomes_ci"])),
-        "role_stage": _ints(t1["role_stage"]),
-        **model,
+        "role_ci": read_numbers_csv(inp["role_ci"]),
+        "stage_ci": read_numbers_csv(inp["stage_ci"]),
+        "outcomes_ci": read_numbers_csv(inp["outcomes_ci"]),
+        "role_stage": t1["role_stage"],
+        **read_json(inp["model"]),
     }
     variables: dict[str, Any] = {
         "data": {"mode": mode, "synthetic": "yes" if mode == "synthetic" else "no"},
@@ -210,16 +199,15 @@ def assemble_step(inp: Paths, out: Paths, mode: str) -> None:
     }
     tables = assemble.study1_tables(flow, t1, s1_stats)
     for k, study in ((2, "study2"), (3, "study3")):
-        tq = {name: _ints(v) for name, v in _load_many(inp, f"s{k}_").items()}
-        tq["coverage_by_group"] = read_csv(inp[f"s{k}_coverage_by_group"])
+        tq = _load_many(inp, f"s{k}_")
         parts = read_csv(inp[f"participants{k}"])
         segs = read_csv(inp[f"segments{k}"])
         test = read_json(inp[f"test{k}"])
         variables[study] = assemble.qualitative_variables(parts, segs, tq, test, "group")
         tables |= assemble.qualitative_tables(study.replace("study", "s"), tq,
                                               GROUP_LABEL[study], test, parts, "group")
-    matrix = _ints(read_csv(inp["matrix"]), skip=("stage",))
-    shares = _ints(read_csv(inp["shares"]), skip=("stage",))
+    matrix = read_numbers_csv(inp["matrix"])
+    shares = read_numbers_csv(inp["shares"])
     variables["synthesis"] = assemble.synthesis_variables(matrix, shares)
     tables |= assemble.synthesis_tables(matrix)
     for name, spec in sorted(read_yaml(inp["checklists"]).items()):
