@@ -120,7 +120,7 @@ CODEBOOK_COLUMNS = ("code_id", "name", "parent_id", "codable")
 #: Columns of ``codings.csv`` (the DataFrame adds ids and code-point offsets).
 CODINGS_COLUMNS = ("selection_id", "source", "start", "end", "text", "code_id", "coder")
 #: Trailing columns of ``cases.csv``; the variables sit between ``name`` and these.
-CASES_SOURCE_COLUMNS = ("source_ids", "sources")
+CASES_SOURCE_COLUMNS = ("source_ids", "sources", "selection_ids")
 #: Candidate offset conventions, ``<unit>/<line breaks>``.
 CONVENTIONS = ("codepoint/crlf", "codepoint/lf", "utf16/crlf", "utf16/lf")
 
@@ -213,8 +213,10 @@ class QdpxProject:
       has no name or is not listed; the selection's ``creatingUser`` when the coding has
       none).
     - ``cases``: ``case_id, name, <one column per Variable, by name>, source_ids,
-      sources`` -- sorted by name then case_id; the two last columns are semicolon-joined
-      guids and names of the sources the case references (``SourceRef``).
+      sources, selection_ids`` -- sorted by name then case_id; the last columns are
+      semicolon-joined guids and names of the sources the case references (``SourceRef``)
+      and the guids of the selections it references (``SelectionRef``: how a focus-group
+      participant owns the passages they spoke in a shared transcript).
     - ``users``: ``user_id, name``; ``sources``: ``source_id, name, plain_text_path, text,
       offset_convention`` (text sources only; ``text`` without BOM, line breaks as stored);
       ``variables``: ``variable_id, name, type``; ``sets``: ``set_id, name, member_type,
@@ -681,6 +683,7 @@ def _parse_qde(stream: IO[bytes], problems: list[str]) -> _Parsed | None:
                             "name": el.get("name") or "",
                             "values": {},
                             "sources": [],
+                            "selections": [],
                             "line": el.sourceline or 0,
                         }
                 elif name == "VariableValue":
@@ -694,6 +697,13 @@ def _parse_qde(stream: IO[bytes], problems: list[str]) -> _Parsed | None:
                         target = el.get("targetGUID") or ""
                         case["sources"].append(target)
                         p.refs.append(("source", "Case", case["guid"], target, el.sourceline or 0))
+                elif name == "SelectionRef":
+                    if parent == "Case" and case is not None:
+                        target = el.get("targetGUID") or ""
+                        case["selections"].append(target)
+                        p.refs.append(
+                            ("selection", "Case", case["guid"], target, el.sourceline or 0)
+                        )
                 elif name == "Project":
                     if parent == "":
                         p.name = el.get("name") or ""
@@ -975,6 +985,7 @@ def _reference_problems(
     source_ids = {_norm_guid(s["guid"]) for s in p.sources}
     source_ids.update(_norm_guid(g) for g in p.other_source_guids)
     variable_ids = {_norm_guid(v[0]) for v in p.variables}
+    selection_ids = {_norm_guid(g) for g in p.sel_guid}
     code_of: list[str] = []
     for i, target in enumerate(p.cod_target):
         sel = p.sel_guid[p.cod_sel[i]]
@@ -997,9 +1008,10 @@ def _reference_problems(
         else:
             code_of.append(canonical)
     for kind, owner_kind, owner, target, line in p.refs:
-        known = code_ids if kind == "code" else source_ids
+        known = {"code": code_ids, "selection": selection_ids}.get(kind, source_ids)
         if _norm_guid(target) not in known:
-            element = {"code": "CodeRef", "source": "SourceRef"}.get(kind, kind)
+            element = {"code": "CodeRef", "source": "SourceRef",
+                       "selection": "SelectionRef"}.get(kind, kind)
             if owner_kind == "Set":
                 element = "MemberCode" if kind == "code" else "MemberSource"
             problems.append(
@@ -1039,6 +1051,7 @@ def _cases_frame(p: _Parsed, problems: list[str]) -> pd.DataFrame:
                 row[name] = value
         row["source_ids"] = ";".join(case["sources"])
         row["sources"] = ";".join(source_names.get(_norm_guid(s), s) for s in case["sources"])
+        row["selection_ids"] = ";".join(case["selections"])
         rows.append(row)
     frame = pd.DataFrame(rows, columns=columns)
     for name in columns:
@@ -1372,7 +1385,7 @@ class _ExportPlan:
     codes: list[tuple[str, str, str, bool, str, str]] = field(default_factory=list)
     children: dict[str, list[int]] = field(default_factory=dict)
     variables: list[tuple[str, str, str, str]] = field(default_factory=list)
-    cases: list[tuple[str, str, str, list[tuple[int, str]], list[str]]] = field(
+    cases: list[tuple[str, str, str, list[tuple[int, str]], list[str], list[str]]] = field(
         default_factory=list
     )
     sources: list[tuple[str, str, str, str]] = field(default_factory=list)
@@ -1650,6 +1663,12 @@ def _plan_export(
         c_desc = _column(cases, "description") or [""] * len(cases)
         src_ids = _column(cases, "source_ids")
         src_names = _column(cases, "sources")
+        sel_refs = _column(cases, "selection_ids")
+        known_selections = {
+            _norm_guid(sel[0]): sel[0] for sels in plan.selections.values() for sel in sels
+        }
+        # selections of codings rows already rejected above are not reported a second time
+        rejected = {_norm_guid(_cell(v)) for v in (_column(codings, "selection_id") or [])}
         columns = {c: cases[c].tolist() for c in case_columns}
         for row, cid in enumerate(cases["case_id"].tolist()):
             cid = _cell(cid)
@@ -1679,6 +1698,17 @@ def _plan_export(
                     sid = source_for(part, use_ids, f"Case {cid}")
                     if sid is not None:
                         refs.append(sid)
+            selections: list[str] = []
+            raw_sel = sel_refs[row] if sel_refs is not None else None
+            for part in ("" if _is_missing(raw_sel) else _cell(raw_sel)).split(";"):
+                part = part.strip()
+                if not part:
+                    continue
+                if _norm_guid(part) not in known_selections:
+                    if _norm_guid(part) not in rejected:
+                        problems.append(f"Case {cid}: SelectionRef to unknown selection {part}")
+                else:
+                    selections.append(known_selections[_norm_guid(part)])
             plan.cases.append(
                 (
                     cid,
@@ -1686,6 +1716,7 @@ def _plan_export(
                     check_text(_cell(c_desc[row]), f"description of Case {cid}"),
                     values,
                     refs,
+                    selections,
                 )
             )
     return plan
@@ -1737,7 +1768,7 @@ def _project_xml(plan: _ExportPlan, name: str, origin: str) -> Iterable[str]:
         yield "</Variables>\n"
     if plan.cases:
         yield "<Cases>\n"
-        for cid, cname, cdesc, values, refs in plan.cases:
+        for cid, cname, cdesc, values, refs, selections in plan.cases:
             yield f'<Case guid="{cid}" name="{_xml_attr(cname)}">\n'
             if cdesc:
                 yield f"  <Description>{_xml_text(cdesc)}</Description>\n"
@@ -1749,6 +1780,8 @@ def _project_xml(plan: _ExportPlan, name: str, origin: str) -> Iterable[str]:
                 )
             for sid in refs:
                 yield f'  <SourceRef targetGUID="{sid}"/>\n'
+            for sel in selections:
+                yield f'  <SelectionRef targetGUID="{sel}"/>\n'
             yield "</Case>\n"
         yield "</Cases>\n"
     if plan.sources:

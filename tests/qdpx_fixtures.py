@@ -644,6 +644,7 @@ def minimal(
     include_source_file: bool = True,
     extra_sources: Sequence[Source] = (),
     extra_codes: Sequence[Code] = (),
+    cases: str = "",
 ) -> Path:
     """A one-source, one-coding project with knobs for the error tests."""
     src = Source(
@@ -659,6 +660,7 @@ def minimal(
         users=[(USER, "Koder")],
         codes=[Code(CODE, "Forståelse"), *extra_codes],
         sources=sources,
+        cases=cases,
     )
     members: dict[str, bytes | str] = {"project.qde": xml}
     if include_source_file:

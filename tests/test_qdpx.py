@@ -123,6 +123,7 @@ def test_maxqda_codepoints_lowercase_folder_and_cases(tmp_path: Path) -> None:
         "erfaring_år",
         "source_ids",
         "sources",
+        "selection_ids",
     ]
     assert cases["name"].tolist() == ["P03", "P05"]  # sorted, not document order
     assert cases["rolle"].tolist() == ["likeperson", "leder"]
@@ -288,8 +289,10 @@ def test_write_tables_cases_and_csv_roundtrip(tmp_path: Path) -> None:
     project = read_qdpx(fx.maxqda(tmp_path).path)
     write_tables(project, tmp_path / "mq")
     cases = (tmp_path / "mq" / "cases.csv").read_text(encoding="utf-8").splitlines()
-    assert cases[0] == "case_id,name,rolle,fokusgruppe,erfaring_år,source_ids,sources"
-    assert cases[2].endswith(",leder,2,,00000016-abcd-4def-8abc-000000000016,P05 intervju")
+    assert cases[0] == (
+        "case_id,name,rolle,fokusgruppe,erfaring_år,source_ids,sources,selection_ids"
+    )
+    assert cases[2].endswith(",leder,2,,00000016-abcd-4def-8abc-000000000016,P05 intervju,")
 
 
 def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -396,6 +399,21 @@ def test_unknown_code_ref(tmp_path: Path) -> None:
     (problem,) = excinfo.value.problems
     assert problem.startswith(str(tmp_path / "minimal.qdpx"))
     assert fx.CODING in problem and fx.SELECTION in problem and ghost in problem
+
+
+def test_case_selection_refs(tmp_path: Path) -> None:
+    """A focus-group participant owns passages of a shared transcript via SelectionRef."""
+    ghost = fx.guid(998)
+    case = fx.guid(40)
+    xml = (f'<Cases><Case guid="{case}" name="P01"><SelectionRef targetGUID="{fx.SELECTION}"/>'
+           "</Case></Cases>\n")
+    project = read_qdpx(fx.minimal(tmp_path, cases=xml), validate=True)
+    assert project.cases["selection_ids"].tolist() == [fx.SELECTION]
+    bad = xml.replace(fx.SELECTION, ghost)
+    with pytest.raises(QdpxError) as excinfo:
+        read_qdpx(fx.minimal(tmp_path, "bad.qdpx", cases=bad))
+    (problem,) = excinfo.value.problems
+    assert f"Case {case}" in problem and "SelectionRef" in problem and ghost in problem
 
 
 def test_selection_outside_source(tmp_path: Path) -> None:
@@ -533,6 +551,7 @@ def _tables() -> dict[str, pd.DataFrame]:
             "alder": ["34", "51"],
             "source_ids": [s1, f"{s1};{s2}"],
             "sources": ["Intervju æ", "Intervju æ;Fokus ø"],
+            "selection_ids": [codings["selection_id"].iloc[0], ""],
         }
     ).sort_values(["name", "case_id"], ignore_index=True)
     variables = pd.DataFrame({"name": ["rolle", "alder"], "type": ["Text", "Integer"]})
