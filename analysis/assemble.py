@@ -257,11 +257,107 @@ def checklist_table(name: str, spec: Mapping[str, Any]) -> str:
     of the document and a renamed section cannot silently break the checklist.
     """
     special = {"title": "Title", "abstract": "Abstract"}
+    doc = spec["document"]
+
+    def for_doc(value: Any, default: Any) -> Any:
+        return value.get(doc, default) if isinstance(value, Mapping) else value
+
     rows = []
     for it in spec["items"]:
-        where = [special.get(w, f"@{w}") for w in it["where"]]
-        if it.get("note"):
-            where.append(str(it["note"]))
+        where = [special.get(w, f"@{w}") for w in for_doc(it["where"], [])]
+        note = for_doc(it.get("note"), None)
+        if note:
+            where.append(str(note))
         rows.append({"Item": str(it["item"]), "Topic": it["topic"],
                      "Reported in": "; ".join(where) or "—"})
     return markdown_table(pd.DataFrame(rows), spec["caption"], name, align=["r", "l", "l"])
+
+
+def _stat(value: Any) -> str:
+    """A kappa or alpha with two decimals; an undefined statistic (no variation) as '—'."""
+    return "—" if value is None or pd.isna(value) else f"{float(value):.2f}"
+
+
+def reliability_variables(summary: Mapping[str, Any], segments: int) -> dict[str, Any]:
+    """Sample and overall agreement of the double-coded subset, for the methods text."""
+    coders = list(summary.get("coders", []))
+    out: dict[str, Any] = {
+        "coders": fmt_int(len(coders)),
+        "units": fmt_int(summary.get("units_double_coded", 0)),
+        "share": fmt_pct(100 * summary.get("units_double_coded", 0) / segments),
+        "unit": "meaning unit (one coded passage of a transcript)",
+    }
+    cohen = summary.get("cohen_overall") or {}
+    fleiss = summary.get("fleiss_overall") or {}
+    alpha = summary.get("krippendorff_alpha") or {}
+    out["cohen"] = _stat(cohen.get("kappa"))
+    ci = cohen.get("ci") or [None, None]
+    out["cohen_ci"] = f"{_stat(ci[0])}–{_stat(ci[1])}"
+    out["agree"] = fmt_pct(cohen.get("agree_pct") or 0)
+    out["fleiss"] = _stat(fleiss.get("kappa"))
+    out["alpha"] = _stat(alpha.get("alpha"))
+    return out
+
+
+def reliability_table(prefix: str, table: pd.DataFrame, summary: Mapping[str, Any]) -> str:
+    """Agreement per code group and overall on the double-coded meaning units."""
+    coders = list(summary.get("coders", []))
+    rows = [{"Code group": f"{r.code}", "Agreement (%)": fmt_pct(r.agree_pct or 0),
+             "Cohen's κ": _stat(r.cohen_kappa), "Fleiss' κ": _stat(r.fleiss_kappa),
+             "Krippendorff's α": _stat(r.krippendorff_alpha)}
+            for r in table.itertuples(index=False)]
+    cohen = summary.get("cohen_overall") or {}
+    fleiss = summary.get("fleiss_overall") or {}
+    rows.append({"Code group": "**All code groups (nominal)**",
+                 "Agreement (%)": fmt_pct(cohen.get("agree_pct") or 0),
+                 "Cohen's κ": _stat(cohen.get("kappa")), "Fleiss' κ": _stat(fleiss.get("kappa")),
+                 "Krippendorff's α": _stat((summary.get("krippendorff_alpha") or {})
+                                           .get("alpha"))})
+    pair = " and ".join(cohen.get("coders", coders[:2]))
+    note = (f"Unit of analysis: the meaning unit; {fmt_int(summary.get('units_double_coded', 0))}"
+            f" units coded independently by {len(coders)} coders. Per code group, each coder's"
+            " decision is whether the code group applies to the unit; overall, which code group"
+            f" the unit was given. Cohen's κ compares {pair}; Fleiss' κ and Krippendorff's α"
+            " (nominal) use every coder; — marks a code group without variation on these units"
+            " (applied by no coder, or by every coder to every unit), where κ is undefined.")
+    return markdown_table(pd.DataFrame(rows), "Intercoder reliability on the double-coded "
+                          "meaning units", f"{prefix}-reliability",
+                          align=["l", "r", "r", "r", "r"], note=note)
+
+
+def hierarchy_table(prefix: str, hierarchy: pd.DataFrame, group_label: str) -> str:
+    """The condensation at every level: meaning units and coverage, overall and by group."""
+    groups = list(dict.fromkeys(hierarchy["group"]))
+    nodes = hierarchy[hierarchy["group"] == "all"].reset_index(drop=True)
+    indent = {"theme": "**{}**", "subgroup": "— {}", "code group": "— — {}"}
+    name = {"theme": "theme", "subgroup": "subtheme", "code group": "code"}
+    table = pd.DataFrame({"Theme / subgroup / code group": [
+        indent[n.level].format(getattr(n, name[n.level])) for n in nodes.itertuples()]})
+    for g in groups:
+        part = hierarchy[hierarchy["group"] == g].reset_index(drop=True)
+        head = "All" if g == "all" else g
+        table[head] = [f"{int(r.units)} ({fmt_pct(r.coverage_pct)}%)"
+                       for r in part.itertuples()]
+    note = ("Cells: meaning units (coverage: the share of the group's coded text, in "
+            "characters, that lies in the node).")
+    return markdown_table(table, f"Systematic text condensation: meaning units and coverage at"
+                          f" each level, overall and by {group_label}", f"{prefix}-hierarchy",
+                          align=["l"] + ["r"] * len(groups), note=note)
+
+
+def quotation_blocks(bank: pd.DataFrame, rule: str, synthetic: bool) -> dict[int, str]:
+    """Markdown per theme (numbered in codebook order): each subgroup with its quotation.
+
+    On synthetic data every attribution says so, so that no sentence written for the
+    compendium can pass for a participant's words; key 0 is the selection rule.
+    """
+    tag = " (synthetic meaning unit)" if synthetic else ""
+    blocks: dict[int, str] = {}
+    for i, theme in enumerate(dict.fromkeys(bank["theme"]), start=1):
+        parts = []
+        for q in bank[bank["theme"] == theme].itertuples(index=False):
+            parts.append(f"*{q.subtheme}* ({fmt_int(q.units)} meaning units; code group "
+                         f"*{q.code}*):\n\n> {q.text}\n>\n> — {q.quote_label}{tag}\n")
+        blocks[i] = "\n".join(parts)
+    blocks[0] = f"Quotations were chosen by a fixed rule: {rule[0].lower()}{rule[1:]}\n"
+    return blocks

@@ -415,6 +415,27 @@ def scan_frame(
     return sorted(findings, key=_sort_key)
 
 
+def project_texts(project: Any, file_label: str) -> list[tuple[str, str, str]]:
+    """Every text of a REFI-QDA project (:class:`analysis.qdpx.QdpxProject`) for scanning.
+
+    Whole transcripts, not only the coded spans: an identifier in uncoded talk is still
+    personal data in the project, and a later recoding could pull it into a quotation.
+    Locations name the element (``TextSource FG1``, ``Case M01``, ``Code …``), never a value.
+    """
+    items = [(file_label, f"TextSource {s.name} ({s.source_id})", s.text)
+             for s in project.sources.itertuples(index=False)]
+    items += [(file_label, f"Code {c.code_id}", str(c.name))
+              for c in project.codebook.itertuples(index=False)]
+    fixed = {"case_id", "source_ids", "sources", "selection_ids"}
+    for case in project.cases.to_dict("records"):
+        for column, value in case.items():
+            if column not in fixed and isinstance(value, str) and value:
+                items.append((file_label, f"Case {case['case_id']} {column}", value))
+    items += [(file_label, f"{d.kind} {d.guid} Description", d.description)
+              for d in project.descriptions.itertuples(index=False)]
+    return items
+
+
 def scan_texts(
     items: Iterable[tuple[str, str, str]], *, names: Sequence[str] = ()
 ) -> list[Finding]:

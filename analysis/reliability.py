@@ -533,3 +533,24 @@ def reliability_summary(
         },
         "per_code": per_code,
     }
+
+
+TABLE_COLUMNS = ["theme", "subtheme", "code", "units", "agree_pct", "cohen_kappa",
+                 "fleiss_kappa", "krippendorff_alpha"]
+
+
+def per_code_table(summary: dict[str, Any], codebook: pd.DataFrame) -> pd.DataFrame:
+    """The per-code figures of :func:`reliability_summary` in codebook order, one row each.
+
+    Codes of the codebook that no coder used on the double-coded units are kept with empty
+    statistics, so the table always lists the whole codebook.
+    """
+    by_code = {e["code"]: e for e in summary["per_code"]}
+    rows = []
+    for entry in codebook.itertuples(index=False):
+        e = by_code.get(entry.code, {})
+        rows.append({"theme": entry.theme, "subtheme": entry.subtheme, "code": entry.code,
+                     "units": e.get("units", 0), "agree_pct": e.get("agree_pct"),
+                     "cohen_kappa": e.get("cohen_kappa"), "fleiss_kappa": e.get("fleiss_kappa"),
+                     "krippendorff_alpha": e.get("krippendorff_alpha")})
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)

@@ -14,7 +14,17 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import assemble, figures, privacy, stats, synthesis, tallies
+from analysis import (
+    assemble,
+    figures,
+    privacy,
+    quotations,
+    reliability,
+    stats,
+    stc,
+    synthesis,
+    tallies,
+)
 from analysis.categories import EARLY_STAGES
 from analysis.clean import clean_stage_map, clean_study, clean_study1
 from analysis.io import (
@@ -29,6 +39,7 @@ from analysis.io import (
     write_yaml,
 )
 from analysis.prisma import flow_from_counts
+from analysis.qdpx import read_qdpx
 
 Paths = Mapping[str, str]
 
@@ -54,10 +65,16 @@ def clean_study1_step(inp: Paths, out: Paths) -> None:
 
 
 def clean_study_step(inp: Paths, out: Paths) -> None:
-    t = clean_study(inp["participants"], inp["codebook"], inp["segments"])
+    """A qualitative study from its REFI-QDA project, or from the three CSV sheets."""
+    if "qdpx" in inp:
+        t, codings = stc.coded_study_from_qdpx(inp["qdpx"])
+    else:
+        t = clean_study(inp["participants"], inp["codebook"], inp["segments"])
+        codings = stc.codings_from_segments(t.segments)
     write_csv(t.participants, out["participants"])
     write_csv(t.codebook, out["codebook"])
     write_csv(t.segments, out["segments"])
+    write_csv(codings, out["codings"])
 
 
 def clean_stage_map_step(inp: Paths, out: Paths) -> None:
@@ -72,7 +89,8 @@ def privacy_step(inp: Paths, out: Paths) -> None:
     """Scan every text that can reach an output; stop the build on any hit.
 
     ``inp["names"]``, when given, is the authors' private list of participants' real names;
-    it is read here and never written anywhere.
+    it is read here and never written anywhere. ``qdpx_*`` inputs are the raw REFI-QDA
+    projects: their whole transcripts, case names and values, and every description.
     """
     inp = dict(inp)
     names_file = inp.pop("names", "")
@@ -84,6 +102,11 @@ def privacy_step(inp: Paths, out: Paths) -> None:
     findings: list[privacy.Finding] = []
     scanned: dict[str, int] = {}
     for name, path in sorted(inp.items()):
+        if name.startswith("qdpx_"):
+            items = privacy.project_texts(read_qdpx(path), path)
+            findings += privacy.scan_texts(items, names=names)
+            scanned[path] = len(items)
+            continue
         kind = next(k for k in columns if name.endswith(k))
         df = read_csv(path)
         findings += privacy.scan_frame(df, columns[kind], path, names=names)
@@ -108,6 +131,13 @@ def tallies_study_step(inp: Paths, out: Paths, group: str = "group") -> None:
         write_csv(df, out[name])
 
 
+def quotations_step(inp: Paths, out: Paths, group: str = "group") -> None:
+    """The quotations bank: one meaning unit per subgroup, by the documented rule."""
+    bank = quotations.quotation_bank(read_csv(inp["segments"]), read_csv(inp["participants"]),
+                                     read_csv(inp["codebook"]), group)
+    write_csv(bank, out["bank"])
+
+
 # ------------------------------------------------------------------------------ stats
 
 
@@ -122,6 +152,27 @@ def stats_study1_step(inp: Paths, out: Paths) -> None:
     early = early.drop(columns="any")
     write_json({"trend": stats.logistic_trend(articles["year"], involved),
                 "early": early.iloc[0].to_dict()}, out["model"])
+
+
+def reliability_step(inp: Paths, out: Paths) -> None:
+    """Intercoder reliability on the double-coded meaning units, per code group and overall.
+
+    Cohen's kappa compares the primary coder (the one who coded every unit) with the
+    first other coder; Fleiss' kappa and Krippendorff's alpha use every coder.
+    """
+    codings = read_csv(inp["codings"])
+    counts = codings["coder"].value_counts()
+    coders = sorted(counts.index, key=lambda c: (-int(counts[c]), str(c)))
+    if len(coders) < 2:
+        summary: dict[str, Any] = {"unit_of_analysis": reliability.UNIT_OF_ANALYSIS,
+                                   "coders": coders, "units_double_coded": 0}
+        table = pd.DataFrame(columns=reliability.TABLE_COLUMNS)
+    else:
+        summary = reliability.reliability_summary(codings, unit="unit_id", code="code",
+                                                  cohen_pair=coders[:2])
+        table = reliability.per_code_table(summary, read_csv(inp["codebook"]))
+    write_json(summary, out["summary"])
+    write_csv(table, out["table"])
 
 
 def stats_study_step(inp: Paths, out: Paths, seed: int) -> None:
@@ -204,8 +255,19 @@ def assemble_step(inp: Paths, out: Paths, mode: str) -> None:
         segs = read_csv(inp[f"segments{k}"])
         test = read_json(inp[f"test{k}"])
         variables[study] = assemble.qualitative_variables(parts, segs, tq, test, "group")
-        tables |= assemble.qualitative_tables(study.replace("study", "s"), tq,
-                                              GROUP_LABEL[study], test, parts, "group")
+        prefix = study.replace("study", "s")
+        tables |= assemble.qualitative_tables(prefix, tq, GROUP_LABEL[study], test, parts,
+                                              "group")
+        summary = read_json(inp[f"reliability{k}"])
+        variables[study]["reliability"] = assemble.reliability_variables(summary, len(segs))
+        tables[f"{prefix}-reliability"] = assemble.reliability_table(
+            prefix, read_numbers_csv(inp[f"reliability_table{k}"]), summary)
+        tables[f"{prefix}-hierarchy"] = assemble.hierarchy_table(prefix, tq["hierarchy"],
+                                                                 GROUP_LABEL[study])
+        blocks = assemble.quotation_blocks(read_csv(inp[f"quotations{k}"]), quotations.RULE,
+                                           synthetic=mode == "synthetic")
+        for i, text in blocks.items():
+            tables[f"{prefix}-quotes-{'rule' if i == 0 else f'theme{i}'}"] = text
     matrix = read_numbers_csv(inp["matrix"])
     shares = read_numbers_csv(inp["shares"])
     variables["synthesis"] = assemble.synthesis_variables(matrix, shares)

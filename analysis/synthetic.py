@@ -26,6 +26,7 @@ import yaml
 
 from analysis.categories import BENEFICIARIES, EARLY_STAGES, ROLE_CATEGORIES, STAGES
 from analysis.io import write_csv
+from analysis.qdpx import stable_guid, write_qdpx
 
 PEER_TITLES = (
     "peer support worker",
@@ -39,14 +40,23 @@ PEER_TITLES = (
     "erfaringskonsulent",
 )
 CODER_PRIMARY = "coder A"
-CODER_SECOND = "coder B"
+MODERATOR_LINES = (
+    "Moderator: Can you say more about that?",
+    "Moderator: How does that work in your service?",
+    "Moderator: Could you give an example?",
+)
 
 
 @dataclass(frozen=True)
 class SyntheticData:
-    """All synthetic tables, keyed by their path below ``data/synthetic/``."""
+    """All synthetic tables, keyed by their path below ``data/synthetic/``.
+
+    ``projects`` holds the REFI-QDA tables (keyword arguments of
+    :func:`analysis.qdpx.write_qdpx`) of the studies shipped as ``.qdpx``.
+    """
 
     tables: dict[str, pd.DataFrame]
+    projects: dict[str, dict[str, pd.DataFrame]]
 
 
 def allocate(total: int, weights: Sequence[float]) -> list[int]:
@@ -279,6 +289,125 @@ def _segments(
     return pd.DataFrame(rows)
 
 
+def _second_codes(
+    segments: pd.DataFrame,
+    codebook: Sequence[Mapping[str, Any]],
+    spec: Mapping[str, Any],
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Independent codings by the second (and third) coder of a random subset of units.
+
+    Each extra coder agrees with the primary coder's code group with probability
+    ``agreement``; otherwise they choose another code group, half the time within the same
+    subgroup (the usual near-miss) and otherwise anywhere in the codebook.
+    """
+    paths = [(t["theme"], s["subtheme"], c["code"]) for t in codebook for s in t["subthemes"]
+             for c in s["codes"]]
+    n = len(segments)
+    chosen = np.sort(rng.choice(n, size=round(n * float(spec["share"])), replace=False))
+    rows = []
+    for i in chosen:
+        seg = segments.iloc[int(i)]
+        own = (seg["theme"], seg["subtheme"], seg["code"])
+        siblings = [p for p in paths if p[:2] == own[:2] and p != own]
+        others = [p for p in paths if p != own]
+        for coder in spec["coders"]:
+            if rng.random() < float(spec["agreement"]):
+                path = own
+            elif siblings and rng.random() < 0.5:
+                path = siblings[int(rng.integers(len(siblings)))]
+            else:
+                path = others[int(rng.integers(len(others)))]
+            rows.append({"segment_id": seg["segment_id"], "coder": coder,
+                         "theme": path[0], "subtheme": path[1], "code": path[2]})
+    return pd.DataFrame(rows, columns=["segment_id", "coder", "theme", "subtheme", "code"])
+
+
+def study_project(
+    study: str,
+    participants: pd.DataFrame,
+    codebook: Sequence[Mapping[str, Any]],
+    segments: pd.DataFrame,
+    second: pd.DataFrame,
+) -> dict[str, pd.DataFrame]:
+    """The REFI-QDA tables of one study, as a qualitative-analysis program would export them.
+
+    One transcript per session: the participants' meaning units in turn (round robin in a
+    focus group), each on its own line after the speaker's pseudonymous id, with a
+    moderator's prompt after every third contribution. Every meaning unit is one
+    PlainTextSelection coded by the primary coder at its code group (theme > subgroup >
+    code group nesting); the double-coded subset carries the other coders' codings on the
+    same selection. Cases are participants with their variables; in focus groups they own
+    their passages by SelectionRef, in interviews the whole transcript by SourceRef.
+    """
+    def gid(*parts: object) -> str:
+        return stable_guid("synthetic", study, *parts)
+
+    code_rows, code_id = [], {}
+    for t in codebook:
+        tid = gid("code", t["theme"])
+        code_rows.append({"code_id": tid, "name": t["theme"], "parent_id": "",
+                          "codable": False, "description": "Theme."})
+        for s in t["subthemes"]:
+            sid = gid("code", t["theme"], s["subtheme"])
+            code_rows.append({"code_id": sid, "name": s["subtheme"], "parent_id": tid,
+                              "codable": False, "description": "Subgroup (synthetic)."})
+            for c in s["codes"]:
+                cid = gid("code", t["theme"], s["subtheme"], c["code"])
+                code_id[(t["theme"], s["subtheme"], c["code"])] = cid
+                code_rows.append({"code_id": cid, "name": c["code"], "parent_id": sid,
+                                  "codable": True,
+                                  "description": f"Synthetic code group under "
+                                                 f"'{s['subtheme']}'."})
+    by_unit = {sid: g for sid, g in second.groupby("segment_id", sort=False)}
+    sources, codings, owned = [], [], {p: [] for p in participants["participant_id"]}
+    for session, people in participants.groupby("session", sort=True):
+        segs = segments[segments["participant_id"].isin(people["participant_id"])].copy()
+        segs["turn"] = segs.groupby("participant_id").cumcount()
+        order = {p: i for i, p in enumerate(people["participant_id"])}
+        segs = segs.assign(_p=segs["participant_id"].map(order)).sort_values(
+            ["turn", "_p"], kind="mergesort")
+        source_id = gid("source", session)
+        text = f"Transcript {session} (synthetic).\n"
+        for n, seg in enumerate(segs.itertuples(index=False), start=1):
+            head = f"{seg.participant_id}: "
+            start = len(text) + len(head)
+            text += head + seg.text + "\n"
+            sel = gid("selection", seg.segment_id)
+            owned[seg.participant_id].append(sel)
+            path = (seg.theme, seg.subtheme, seg.code)
+            codings.append({"selection_id": sel, "source_id": source_id, "start": start,
+                            "end": start + len(seg.text), "code_id": code_id[path],
+                            "coder": seg.coder})
+            for extra in by_unit.get(seg.segment_id, pd.DataFrame()).itertuples(index=False):
+                codings.append({"selection_id": sel, "source_id": source_id, "start": start,
+                                "end": start + len(seg.text),
+                                "code_id": code_id[(extra.theme, extra.subtheme, extra.code)],
+                                "coder": extra.coder})
+            if n % 3 == 0:
+                text += MODERATOR_LINES[(n // 3) % len(MODERATOR_LINES)] + "\n"
+        sources.append({"source_id": source_id, "name": session, "text": text})
+    focus_groups = participants.groupby("session")["participant_id"].transform("size") > 1
+    cases = pd.DataFrame({
+        "case_id": [gid("case", p) for p in participants["participant_id"]],
+        "name": participants["participant_id"],
+        **{c: participants[c] for c in ("label", "role", "group", "session", "service_level")},
+        "source_ids": ["" if fg else gid("source", s)
+                       for fg, s in zip(focus_groups, participants["session"], strict=True)],
+        "selection_ids": [";".join(owned[p]) if fg else ""
+                          for fg, p in zip(focus_groups, participants["participant_id"],
+                                           strict=True)],
+    })
+    variables = pd.DataFrame({
+        "name": ["label", "role", "group", "session", "service_level"],
+        "description": ["pseudonymous label used in quotations", "participant's role",
+                        "focus group or participant group", "focus group or interview",
+                        "municipal or specialist services"],
+    })
+    return {"codebook": pd.DataFrame(code_rows), "sources": pd.DataFrame(sources),
+            "codings": pd.DataFrame(codings), "cases": cases, "variables": variables}
+
+
 def generate(params: Mapping[str, Any], codebooks: Mapping[str, Any]) -> SyntheticData:
     """Build every synthetic table from the parameters; pure and deterministic."""
     rng = np.random.default_rng(int(params["seed"]))
@@ -298,18 +427,20 @@ def generate(params: Mapping[str, Any], codebooks: Mapping[str, Any]) -> Synthet
         raise ValueError("study3.group_sizes must name the three published participant groups")
     s3s = _segments("S3", s3p, codebooks["study3"], params["study3"]["theme_weights"],
                     params["study3"], rng)
+    # the double-coded subsets draw from their own stream, so the primary coding stays put
+    rel_rng = np.random.default_rng([int(params["seed"]), 2])
+    projects = {}
+    for study, parts, segs in (("study2", s2p, s2s), ("study3", s3p, s3s)):
+        second = _second_codes(segs, codebooks[study], params[study]["second_coding"], rel_rng)
+        projects[f"{study}/{study}.qdpx"] = study_project(study, parts, codebooks[study], segs,
+                                                          second)
     return SyntheticData(
         tables={
             "study1/extraction.csv": s1,
             "study1/prisma.csv": prisma,
-            "study2/participants.csv": s2p,
-            "study2/codebook.csv": codebook_frame(codebooks["study2"]),
-            "study2/segments.csv": s2s,
-            "study3/participants.csv": s3p,
-            "study3/codebook.csv": codebook_frame(codebooks["study3"]),
-            "study3/segments.csv": s3s,
             "stage-map.csv": stage_map(codebooks),
-        }
+        },
+        projects=projects,
     )
 
 
@@ -321,12 +452,17 @@ def load_parameters(params_path: Path, codebooks_path: Path) -> tuple[dict, dict
 
 
 def write(data: SyntheticData, outdir: Path) -> list[Path]:
-    """Write every table as UTF-8 CSV with LF endings, in a fixed order."""
+    """Write every table as UTF-8 CSV with LF endings and every project as ``.qdpx``."""
     written = []
     for rel in sorted(data.tables):
         path = outdir / rel
         write_csv(data.tables[rel], path)
         written.append(path)
+    for rel in sorted(data.projects):
+        path = outdir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written.append(write_qdpx(path, **data.projects[rel], origin="peerwork-compendium "
+                                  "synthetic data", name=Path(rel).stem))
     return written
 
 

@@ -876,6 +876,24 @@ def _read_checked(
     return None, _sorted(problems, schema)
 
 
+def check_frame(
+    frame: pd.DataFrame, schema: str | Path | Mapping[str, Any], label: str
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Validate a table built in memory (e.g. from a ``.qdpx``) with the same row schema.
+
+    Why: participants read from REFI-QDA cases must meet exactly the rules a hand-kept
+    ``participants.csv`` meets, with the same messages; rows are numbered from 1.
+    """
+    loaded = load_schema(schema)
+    header = [str(c) for c in frame.columns]
+    records = [
+        (i, ["" if pd.isna(v) else str(v) for v in row])
+        for i, row in enumerate(frame.itertuples(index=False), start=1)
+    ]
+    result, problems = _check_records(_Raw(header, records, None), loaded, label)
+    return result, _sorted(problems, loaded)
+
+
 def read_table(
     path: str | Path,
     schema: str | Path | Mapping[str, Any],
@@ -1149,6 +1167,13 @@ def _config_problems(error: ValidationError, label: str) -> list[ConfigProblem]:
         kinds = error.validator_value
         kinds = kinds if isinstance(kinds, str) else " or ".join(kinds)
         return [ConfigProblem(label, path, _show_json(error.instance), f"a value of type {kinds}")]
+    options = error.validator_value if keyword == "anyOf" else []
+    if options and all(set(o) == {"required"} for o in options):
+        alternatives = " or ".join(
+            "key " + ", ".join(_show(k) for k in o["required"]) for o in options
+        )
+        have = ", ".join(_show(k) for k in error.instance) or "no keys"
+        return [ConfigProblem(label, path, have, f"one of these sets: {alternatives}")]
     bounds = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
     if keyword in bounds:
         return [

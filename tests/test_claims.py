@@ -22,7 +22,7 @@ from analysis.claims import (
 )
 from analysis.io import read_csv, write_yaml
 from analysis.validate import ConfigError
-from tests.conftest import REPO, copy_repo, snakemake
+from tests.conftest import REPO, copy_repo, edit_qdpx, snakemake
 
 CLAIMS = REPO / "config/claims.yaml"
 SCHEMA = REPO / "workflow/schemas/claims.schema.json"
@@ -237,11 +237,13 @@ def test_dag_claims_match_then_a_broken_fact_fails_the_build(tmp_path: Path) -> 
     assert set(df["status"]) == {"match"}, df.to_string()
     assert (work / "results/verify/report.html").is_file()
 
-    for rel in ("study2/codebook.csv", "study2/segments.csv", "stage-map.csv"):
-        path = work / "data/synthetic" / rel
-        text = path.read_text(encoding="utf-8")
+    def rename(text: str) -> str:
         assert OLD_THEME in text
-        path.write_text(text.replace(OLD_THEME, NEW_THEME), encoding="utf-8")
+        return text.replace(OLD_THEME, NEW_THEME)
+
+    edit_qdpx(work / "data/synthetic/study2/study2.qdpx", rename)
+    stage_map = work / "data/synthetic/stage-map.csv"
+    stage_map.write_text(rename(stage_map.read_text(encoding="utf-8")), encoding="utf-8")
 
     failed = snakemake(work, TARGET)
     output = failed.stdout + failed.stderr

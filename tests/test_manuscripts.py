@@ -43,12 +43,27 @@ def test_the_digit_rule_catches_a_typed_number() -> None:
     assert not hand_typed_numbers("We included {{< var study1.included >}} (@tbl-s1-roles).")
 
 
-
 def test_every_checklist_item_points_to_an_existing_section() -> None:
     checklists = yaml.safe_load((REPO / "config/checklists.yaml").read_text(encoding="utf-8"))
     for name, spec in checklists.items():
         qmd = (REPO / "manuscript" / spec["document"] / "index.qmd").read_text(encoding="utf-8")
         ids = set(re.findall(r"\{#(sec-[\w-]+)", qmd)) | {"title", "abstract"}
-        missing = [w for it in spec["items"] for w in it["where"] if w not in ids]
+        doc = spec["document"]
+        wheres = [it["where"].get(doc, []) if isinstance(it["where"], dict) else it["where"]
+                  for it in spec["items"]]
+        missing = [w for where in wheres for w in where if w not in ids]
         assert not missing, f"{name}: sections not in {spec['document']}: {missing}"
         assert f"tables/{name}.md" in qmd, f"{spec['document']} does not include its {name}"
+
+
+@pytest.mark.parametrize("doc", ("article2", "article3"))
+def test_qualitative_articles_include_reliability_quotations_and_coreq(doc: str) -> None:
+    """Issue #4: reliability in the methods, a quotation per theme, the COREQ appendix."""
+    text = (REPO / "manuscript" / doc / "index.qmd").read_text(encoding="utf-8")
+    prefix = doc.replace("article", "s")
+    methods = sections(text, "Methods")[0]
+    assert f"tables/{prefix}-reliability.md" in methods
+    results = sections(text, "Results")[0]
+    for i in (1, 2, 3):
+        assert f"tables/{prefix}-quotes-theme{i}.md" in results
+    assert f"tables/coreq-{doc}.md" in text

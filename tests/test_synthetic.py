@@ -8,6 +8,7 @@ import pytest
 
 from analysis import privacy, synthetic
 from analysis.prisma import flow_from_counts
+from analysis.stc import coded_study_from_qdpx
 from tests.conftest import REPO
 
 DATA = REPO / "data" / "synthetic"
@@ -24,7 +25,7 @@ def test_regeneration_is_byte_identical(generated: synthetic.SyntheticData,
                                         tmp_path: Path) -> None:
     written = synthetic.write(generated, tmp_path)
     assert {p.relative_to(tmp_path).as_posix() for p in written} == {
-        p.relative_to(DATA).as_posix() for p in DATA.rglob("*.csv")}
+        p.relative_to(DATA).as_posix() for p in DATA.rglob("*") if p.is_file()}
     for path in written:
         rel = path.relative_to(tmp_path)
         assert path.read_bytes() == (DATA / rel).read_bytes(), f"{rel} differs from the commit"
@@ -43,30 +44,46 @@ def test_study1_reproduces_the_published_facts(generated: synthetic.SyntheticDat
     assert roles["co-creation partner"] / len(articles) < 0.15
 
 
-def test_study2_and_3_reproduce_the_published_facts(generated: synthetic.SyntheticData) -> None:
-    p2 = generated.tables["study2/participants.csv"]
+def test_study2_and_3_reproduce_the_published_facts() -> None:
+    """Read back from the shipped .qdpx projects, the way the DAG reads them."""
+    s2 = coded_study_from_qdpx(DATA / "study2" / "study2.qdpx").tables
+    p2 = s2.participants
     assert len(p2) == 17 and p2["group"].nunique() == 4 and set(p2["role"]) == {"manager"}
-    assert list(dict.fromkeys(generated.tables["study2/codebook.csv"]["theme"])) == [
+    assert list(dict.fromkeys(s2.codebook["theme"])) == [
         "Peer workers boost the ongoing shift toward more service-user involvement",
         "Peer workers are highly valued in the service transformation process",
         "Managers involve peer workers as partners in co-creation",
     ]
-    p3 = generated.tables["study3/participants.csv"]
-    assert list(dict.fromkeys(p3["group"])) == ["manager", "health professional", "peer worker"]
-    assert list(dict.fromkeys(generated.tables["study3/codebook.csv"]["theme"])) == [
+    s3 = coded_study_from_qdpx(DATA / "study3" / "study3.qdpx").tables
+    assert list(dict.fromkeys(s3.participants["group"])) == [
+        "manager", "health professional", "peer worker"]
+    assert list(dict.fromkeys(s3.codebook["theme"])) == [
         "Empowered co-production", "Fluid positions", "Catalysing cultural change"]
 
 
+@pytest.mark.parametrize(("study", "coders"), [("study2", 2), ("study3", 3)])
+def test_projects_carry_a_double_coded_subset(study: str, coders: int) -> None:
+    coded = coded_study_from_qdpx(DATA / study / f"{study}.qdpx")
+    per_unit = coded.codings.groupby("unit_id")["coder"].nunique()
+    assert per_unit.max() == coders
+    assert 0.2 < (per_unit > 1).mean() < 0.3  # the configured share, 25%
+    assert len(coded.tables.segments) == len(per_unit)  # the primary coder coded every unit
+
+
 def test_generator_never_produces_an_identifier(generated: synthetic.SyntheticData) -> None:
-    for name, df in generated.tables.items():
-        for column in df.columns:
+    frames = dict(generated.tables)
+    frames |= {f"{rel}:{name}": df for rel, project in generated.projects.items()
+               for name, df in project.items()}
+    for name, df in frames.items():
+        # GUIDs are random hex, not text: "85524244-..." would pass for a phone number
+        for column in [c for c in df.columns if not c.endswith(("_id", "_ids"))]:
             for value in df[column].astype(str):
                 assert privacy.is_identifier_free(value), f"{name}:{column}: {value!r}"
 
 
 def test_norwegian_letters_survive() -> None:
-    text = (DATA / "study3" / "segments.csv").read_text(encoding="utf-8")
-    assert any(ch in text for ch in "æøå")
+    segments = coded_study_from_qdpx(DATA / "study3" / "study3.qdpx").tables.segments
+    assert any(ch in "".join(segments["text"]) for ch in "æøå")
 
 
 def test_allocate_meets_the_total_exactly() -> None:

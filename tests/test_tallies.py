@@ -60,6 +60,8 @@ def test_segment_tallies_count_units_and_coverage() -> None:
         "participant_id": ["p1", "p1", "p2", "p3", "p3"],
         "theme": ["T1", "T1", "T2", "T1", "T2"],
         "subtheme": ["s1", "s2", "s3", "s1", "s3"],
+        "code": ["c1", "c2", "c3", "c1", "c3"],
+        "text": ["aaaa", "bb", "cccc", "dd", "dddddd"],
     })
     t = tallies.segment_tallies(segments, participants, codebook, "group")
     assert t["themes"].to_dict("list") == {"theme": ["T1", "T2"], "segments": [3, 2],
@@ -69,3 +71,28 @@ def test_segment_tallies_count_units_and_coverage() -> None:
         "T1": {"FG1": 2, "FG2": 1}, "T2": {"FG1": 1, "FG2": 1}}
     assert t["coverage_by_group"].set_index("theme").loc["T1"].to_dict() == {
         "FG1": "1/2", "FG2": "1/1"}
+
+
+def test_stc_hierarchy_counts_every_level_and_character_coverage() -> None:
+    participants = pd.DataFrame({"participant_id": ["p1", "p2", "p3"],
+                                 "group": ["FG1", "FG1", "FG2"]})
+    codebook = pd.DataFrame({"theme": ["T1", "T1", "T2"], "subtheme": ["s1", "s1", "s3"],
+                             "code": ["c1", "c2", "c3"]})
+    segments = pd.DataFrame({
+        "participant_id": ["p1", "p1", "p2", "p3"],
+        "theme": ["T1", "T1", "T2", "T1"], "subtheme": ["s1", "s1", "s3", "s1"],
+        "code": ["c1", "c2", "c3", "c1"], "text": ["aaaaaa", "bb", "cc", "dddd"],
+    })
+    h = tallies.stc_hierarchy(segments, participants, codebook, "group")
+    # every node (2 themes, 2 subgroups, 3 code groups) for all, FG1 and FG2
+    assert list(h["group"].unique()) == ["all", "FG1", "FG2"]
+    nodes = h[h["group"] == "all"]
+    assert nodes["level"].tolist() == ["theme", "subgroup", "code group", "code group",
+                                       "theme", "subgroup", "code group"]
+    t1 = nodes.iloc[0]
+    assert (t1["units"], t1["participants"], t1["of"]) == (3, 2, 3)
+    assert t1["coverage_pct"] == round(100 * 12 / 14, 1)  # 12 of 14 coded characters
+    fg1_c1 = h[(h["group"] == "FG1") & (h["code"] == "c1")].iloc[0]
+    assert (fg1_c1["units"], fg1_c1["coverage_pct"]) == (1, 60.0)  # 6 of FG1's 10 chars
+    fg2_t2 = h[(h["group"] == "FG2") & (h["level"] == "theme") & (h["theme"] == "T2")].iloc[0]
+    assert (fg2_t2["units"], fg2_t2["coverage_pct"]) == (0, 0.0)  # kept with zeros

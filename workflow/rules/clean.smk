@@ -15,11 +15,16 @@ rule clean_study1:
         "../scripts/clean_study1.py"
 
 
+def study_inputs(wildcards):
+    """A REFI-QDA project when the config names one, else the three CSV sheets."""
+    spec = config["inputs"][wildcards.study]
+    keys = ["qdpx"] if "qdpx" in spec else ["participants", "codebook", "segments"]
+    return {k: data_file(wildcards.study, k) for k in keys}
+
+
 rule clean_study:
     input:
-        participants=lambda w: data_file(w.study, "participants"),
-        codebook=lambda w: data_file(w.study, "codebook"),
-        segments=lambda w: data_file(w.study, "segments"),
+        unpack(study_inputs),
         schemas=[
             "workflow/schemas/participants.schema.json",
             "workflow/schemas/codebook.schema.json",
@@ -29,6 +34,7 @@ rule clean_study:
         participants="results/clean/{study}_participants.csv",
         codebook="results/clean/{study}_codebook.csv",
         segments="results/clean/{study}_segments.csv",
+        codings="results/clean/{study}_codings.csv",
     log:
         "logs/clean/{study}.log",
     script:

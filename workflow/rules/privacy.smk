@@ -1,8 +1,14 @@
 # The privacy gate: no participant identifier may reach a rendered document.
 
 
+def raw_projects(wildcards):
+    """The REFI-QDA projects themselves: transcripts, case names and notes are scanned too."""
+    return {f"qdpx_{s}": data_file(s, "qdpx") for s in STUDIES if "qdpx" in config["inputs"][s]}
+
+
 rule privacy:
     input:
+        unpack(raw_projects),
         study1_articles=rules.clean_study1.output.articles,
         study2_participants="results/clean/study2_participants.csv",
         study2_codebook="results/clean/study2_codebook.csv",

@@ -1,4 +1,5 @@
-# Statistics (statsmodels): Wilson intervals, the logistic trend, contingency tests.
+# Statistics (statsmodels): Wilson intervals, the logistic trend, contingency tests and
+# intercoder reliability (Cohen, Fleiss, Krippendorff).
 
 
 rule stats_study1:
@@ -29,3 +30,16 @@ rule stats_study:
         "logs/stats/{study}.log",
     script:
         "../scripts/stats_study.py"
+
+
+rule reliability:
+    input:
+        codings=rules.clean_study.output.codings,
+        codebook=rules.clean_study.output.codebook,
+    output:
+        summary="results/stats/{study}/reliability.json",
+        table="results/stats/{study}/reliability.csv",
+    log:
+        "logs/stats/{study}.reliability.log",
+    script:
+        "../scripts/reliability.py"

@@ -1,8 +1,9 @@
 # Thematic tallies: Study 1 counts by category; Studies 2 and 3 meaning units per theme,
-# subtheme and group, and participant coverage.
+# subgroup and code group (the levels of systematic text condensation), by group, with
+# participant and character coverage; and the quotations bank.
 STUDY1_TALLIES = ["role", "stage", "outcomes", "country", "period", "year", "design",
                   "sector", "setting", "role_stage"]
-QUAL_TALLIES = ["themes", "subthemes", "by_group", "coverage_by_group"]
+QUAL_TALLIES = ["themes", "subthemes", "by_group", "coverage_by_group", "hierarchy"]
 
 
 rule tallies_study1:
@@ -27,3 +28,16 @@ rule tallies_study:
         "logs/tallies/{study}.log",
     script:
         "../scripts/tallies_study.py"
+
+
+rule quotations:
+    input:
+        participants=rules.clean_study.output.participants,
+        codebook=rules.clean_study.output.codebook,
+        segments=rules.clean_study.output.segments,
+    output:
+        bank="results/tallies/{study}/quotations.csv",
+    log:
+        "logs/tallies/{study}.quotations.log",
+    script:
+        "../scripts/quotations.py"
