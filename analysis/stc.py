@@ -48,6 +48,13 @@ class CodedStudy(NamedTuple):
     """``unit_id, coder, theme, subtheme, code``: one row per coding of a meaning unit."""
 
 
+def _problem(label: str, element: str | None, found: str | None, expected: str,
+             hint: str | None = None) -> Problem:
+    """A problem located at a project element (``Code <guid>``), not at a table cell."""
+    return Problem(f"{label}: {element}" if element else label, None, None, found, expected,
+                   hint)
+
+
 def _depths(codebook: pd.DataFrame) -> dict[str, int]:
     parent = dict(zip(codebook["code_id"], codebook["parent_id"], strict=True))
     depth: dict[str, int] = {}
@@ -70,7 +77,7 @@ def _codebook(project: QdpxProject, label: str, problems: list[Problem]) -> pd.D
     for code in cb.itertuples(index=False):
         d = depth[code.code_id]
         if d > 2:
-            problems.append(Problem(label, None, f"Code {code.code_id}",
+            problems.append(_problem(label, f"Code {code.code_id}",
                                     f"code {code.name!r} at nesting depth {d + 1}",
                                     "three levels: theme > subgroup > code group"))
         elif d == 2:
@@ -81,11 +88,11 @@ def _codebook(project: QdpxProject, label: str, problems: list[Problem]) -> pd.D
     frame = pd.DataFrame(rows, columns=[*LEVELS, "description", "code_id"])
     dup = frame.duplicated(list(LEVELS), keep=False)
     for row in frame[dup].itertuples(index=False):
-        problems.append(Problem(label, None, f"Code {row.code_id}",
+        problems.append(_problem(label, f"Code {row.code_id}",
                                 f"the path {row.theme!r} > {row.subtheme!r} > {row.code!r}",
                                 "each code group named once within its subgroup"))
     if frame.empty:
-        problems.append(Problem(label, None, "CodeBook", "no code group at the third level",
+        problems.append(_problem(label, "CodeBook", "no code group at the third level",
                                 "themes holding subgroups holding code groups"))
     return frame
 
@@ -93,13 +100,13 @@ def _codebook(project: QdpxProject, label: str, problems: list[Problem]) -> pd.D
 def _participants(project: QdpxProject, label: str, problems: list[Problem]) -> pd.DataFrame:
     cases = project.cases
     if cases.empty:
-        problems.append(Problem(label, None, "Cases", "no Case element",
+        problems.append(_problem(label, "Cases", "no Case element",
                                 "one Case per participant, with variables "
                                 + ", ".join(CASE_VARIABLES)))
         return pd.DataFrame(columns=["participant_id", "label", *CASE_VARIABLES])
     for var in CASE_VARIABLES:
         if var not in cases.columns:
-            problems.append(Problem(label, None, "Variables", f"no variable named {var!r}",
+            problems.append(_problem(label, "Variables", f"no variable named {var!r}",
                                     "case variables " + ", ".join(CASE_VARIABLES)))
             return pd.DataFrame(columns=["participant_id", "label", *CASE_VARIABLES])
     labels = cases["label"] if "label" in cases.columns else cases["name"]
@@ -116,8 +123,8 @@ def _participants(project: QdpxProject, label: str, problems: list[Problem]) -> 
     guids = cases["case_id"].tolist()
     for p in found:  # name the Case element instead of a row number of a table nobody sees
         case = f"Case {guids[p.row - 1]}" if p.row else None
-        problems.append(Problem(label, None, " ".join(filter(None, [case, p.column])) or None,
-                                p.found, p.expected, p.hint))
+        where = f"{case}, variable {p.column}" if case and p.column else case or p.column
+        problems.append(_problem(label, where, p.found, p.expected, p.hint))
     return checked if checked is not None else frame
 
 
@@ -148,7 +155,7 @@ def coded_study_from_qdpx(path: str | Path) -> CodedStudy:
     for c in codings.itertuples(index=False):
         levels = path_of.get(c.code_id)
         if levels is None:
-            problems.append(Problem(label, None, f"Coding {c.coding_id}",
+            problems.append(_problem(label, f"Coding {c.coding_id}",
                                     f"a coding of PlainTextSelection {c.selection_id} at a code "
                                     "that is not a code group",
                                     "meaning units coded at the third level (code groups)"))
@@ -158,7 +165,7 @@ def coded_study_from_qdpx(path: str | Path) -> CodedStudy:
             owners = by_source.get(c.source_id.lower(), [])
         if len(owners) != 1:
             found = "no Case" if not owners else f"{len(owners)} Cases ({', '.join(owners)})"
-            problems.append(Problem(label, None, f"PlainTextSelection {c.selection_id}",
+            problems.append(_problem(label, f"PlainTextSelection {c.selection_id}",
                                     f"{found} owning it in source {c.source!r}",
                                     "exactly one participant (a Case with a SelectionRef to "
                                     "it, or the only Case with a SourceRef to its source)"))

@@ -11,6 +11,7 @@ quietly repair them.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from analysis.prisma import flow_from_counts
+from analysis.stc import coded_study_from_qdpx
 from analysis.validate import (
     MAX_LISTED,
     ConfigError,
@@ -32,6 +35,9 @@ from analysis.validate import (
     validate_config,
     validate_study_tables,
 )
+
+sys.path.insert(0, str(Path(__file__).parent))
+import qdpx_fixtures as fx  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BAD = FIXTURES / "bad"
@@ -162,6 +168,57 @@ def test_accepted_input_is_normalised(case: dict[str, Any], tmp_path: Path) -> N
     )
     for cell in case["cells"]:
         assert frame.loc[cell["row"], cell["column"]] == cell["value"], cell
+
+
+# --------------------------------------------------------------------------- whole files
+
+
+def _qdpx(members: dict[str, str | bytes]) -> Callable[[Path], None]:
+    return lambda path: fx.write_archive(path, members) and None
+
+
+def _minimal(**knobs: Any) -> Callable[[Path], None]:
+    return lambda path: fx.minimal(path.parent, path.name, **knobs) and None
+
+
+FILE_GENERATORS: dict[str, Callable[[Path], None]] = {
+    "corrupt_zip": lambda path: path.write_bytes(b"PK\x03\x04 this is not a zip") and None,
+    "no_project_qde": _qdpx({"sources/a.txt": "hei"}),
+    "malformed_xml": _qdpx({"project.qde": '<?xml version="1.0"?>\n<Project xmlns='
+                            '"urn:QDA-XML:project:1.0"><Sources>\n</Project>'}),
+    "dangling_code_ref": _minimal(code_ref=fx.guid(999)),
+    "selection_outside_source": _minimal(start=20, end=400),
+    "selection_reversed": _minimal(start=10, end=4),
+    "missing_source_file": _minimal(include_source_file=False),
+    "flat_codebook": _minimal(),
+}
+def _load_file(case: dict[str, Any], path: Path) -> None:
+    if case["loader"] == "qdpx":
+        coded_study_from_qdpx(path)
+    elif case["loader"] == "prisma_flow":
+        flow_from_counts(read_table(path, schema_path("prisma")), label=str(path))
+    else:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        schema = json.loads((FIXTURES.parents[1] / "workflow/schemas/config.schema.json")
+                            .read_text(encoding="utf-8"))
+        validate_config(config, schema, label=str(path))
+
+
+@pytest.mark.parametrize("case", CASES["rejected_files"], ids=lambda c: c["id"])
+def test_rejected_file_reports_every_problem(case: dict[str, Any], tmp_path: Path) -> None:
+    if "generate" in case:
+        path = tmp_path / case["file"]
+        FILE_GENERATORS[case["generate"]](path)
+    else:
+        path = BAD / case["file"]
+    with pytest.raises(ValueError) as caught:  # InputError, QdpxError, PrismaError, ConfigError
+        _load_file(case, path)
+    lines = [line.strip().removeprefix("- ") for line in str(caught.value).splitlines()]
+    lines = [line for line in lines if line.startswith(f"{path}:")]  # one line per problem
+    assert len(lines) == len(case["problems"]), str(caught.value)
+    for line, words in zip(lines, case["problems"], strict=True):
+        for word in words:
+            assert word.lower() in line.lower(), f"{word!r} not in {line!r}"
 
 
 # --------------------------------------------------------------------------- good tables
