@@ -708,6 +708,7 @@ def pandoc_arguments(
         "--wrap=none",  # one line per paragraph: stable, grep-able output
         "--output=-",
     ]
+    args.append(f"--lua-filter={_filter_path('content_visible.lua')}")
     for path in user_filters:
         args.append(f"--lua-filter={path}")
     args.append(f"--lua-filter={_filter_path('crossref.lua')}")

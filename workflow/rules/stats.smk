@@ -9,9 +9,12 @@ rule stats_study1:
         stage=rules.tallies_study1.output.stage,
         outcomes=rules.tallies_study1.output.outcomes,
     output:
-        role_ci="results/stats/study1/role_ci.csv",
-        stage_ci="results/stats/study1/stage_ci.csv",
-        outcomes_ci="results/stats/study1/outcomes_ci.csv",
+        role_ci=report("results/stats/study1/role_ci.csv", caption="../report/ci.rst",
+                       category="Study 1: scoping review"),
+        stage_ci=report("results/stats/study1/stage_ci.csv", caption="../report/ci.rst",
+                        category="Study 1: scoping review"),
+        outcomes_ci=report("results/stats/study1/outcomes_ci.csv", caption="../report/ci.rst",
+                           category="Study 1: scoping review"),
         model="results/stats/study1/model.json",
     log:
         "logs/stats/study1.log",
@@ -38,7 +41,8 @@ rule reliability:
         codebook=rules.clean_study.output.codebook,
     output:
         summary="results/stats/{study}/reliability.json",
-        table="results/stats/{study}/reliability.csv",
+        table=report("results/stats/{study}/reliability.csv", caption="../report/reliability.rst",
+                     category="Studies 2 and 3", subcategory="{study}"),
     log:
         "logs/stats/{study}.reliability.log",
     script:

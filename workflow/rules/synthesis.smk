@@ -10,7 +10,8 @@ rule synthesis:
     output:
         matrix="results/synthesis/matrix.csv",
         shares="results/synthesis/shares.csv",
-        svg="results/synthesis/synthesis.svg",
+        svg=report("results/synthesis/synthesis.svg", caption="../report/synthesis.rst",
+                   category="Synthesis"),
         png="results/synthesis/synthesis.png",
     log:
         "logs/synthesis/synthesis.log",

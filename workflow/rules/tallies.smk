@@ -23,7 +23,9 @@ rule tallies_study:
         codebook=rules.clean_study.output.codebook,
         segments=rules.clean_study.output.segments,
     output:
-        **{t: f"results/tallies/{{study}}/{t}.csv" for t in QUAL_TALLIES},
+        **{t: f"results/tallies/{{study}}/{t}.csv" for t in QUAL_TALLIES if t != "hierarchy"},
+        hierarchy=report("results/tallies/{study}/hierarchy.csv", caption="../report/hierarchy.rst",
+                         category="Studies 2 and 3", subcategory="{study}"),
     log:
         "logs/tallies/{study}.log",
     script:
@@ -36,7 +38,8 @@ rule quotations:
         codebook=rules.clean_study.output.codebook,
         segments=rules.clean_study.output.segments,
     output:
-        bank="results/tallies/{study}/quotations.csv",
+        bank=report("results/tallies/{study}/quotations.csv", caption="../report/quotations.rst",
+                    category="Studies 2 and 3", subcategory="{study}"),
     log:
         "logs/tallies/{study}.quotations.log",
     script:

@@ -15,7 +15,8 @@ rule claims:
         schema="workflow/schemas/claims.schema.json",
         data=CLAIM_OUTPUTS,
     output:
-        csv="results/verify/claims.csv",
+        csv=report("results/verify/claims.csv", caption="../report/claims.rst",
+                   category="Verification"),
         report="results/verify/report.html",
     params:
         exploratory=config["exploratory"],
@@ -23,3 +24,18 @@ rule claims:
         "logs/verify/claims.log",
     script:
         "../scripts/claims.py"
+
+
+rule run_record:
+    """What a reviewer needs to rebuild this run: the validated config and software versions."""
+    output:
+        config=report("results/verify/config.yaml", caption="../report/config.rst",
+                      category="Verification"),
+        software=report("results/verify/software.csv", caption="../report/software.rst",
+                        category="Verification"),
+    params:
+        config=config,
+    log:
+        "logs/verify/run_record.log",
+    script:
+        "../scripts/run_record.py"
