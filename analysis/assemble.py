@@ -8,6 +8,7 @@ those strings, so the formatting of a number is decided once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +33,26 @@ def key(text: str) -> str:
 def join_words(items: list[str]) -> str:
     """'a, b and c' — lists in running text."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+_NUMBER = re.compile(r"-?\d{1,3}(,\d{3})*(\.\d+)?|-?\d+(\.\d+)?")
+
+
+def norwegian(variables: Mapping[str, Any]) -> dict[str, Any]:
+    """The same values with Norwegian number formatting, for the *sammendrag*.
+
+    Bokmål writes 13 178 (a no-break space groups thousands) and 12,5 (a decimal comma);
+    only values that are whole numbers are rewritten, so names and ranges stay as they are.
+    """
+    out: dict[str, Any] = {}
+    for k, v in variables.items():
+        if isinstance(v, Mapping):
+            out[k] = norwegian(v)
+        elif isinstance(v, str) and _NUMBER.fullmatch(v):
+            out[k] = v.replace(",", "\u00a0").replace(".", ",")
+        else:
+            out[k] = v
+    return out
 
 
 def _share(row: Mapping[str, Any]) -> dict[str, str]:

@@ -86,6 +86,8 @@ def sources_for(name: str, table: Mapping[str, list[str]], sep: str) -> list[str
 
     A numbered part matches its stem (``study2.theme1`` matches ``study2.theme``).
     """
+    if sep == "." and name.startswith("nb."):  # the same value, formatted for Norwegian
+        return sources_for(name[len("nb."):], table, sep)
     expanded = _expand(table)
     parts = name.split(sep)
     for i in range(len(parts), 0, -1):

@@ -298,6 +298,7 @@ def assemble_step(inp: Paths, out: Paths, mode: str) -> None:
     tables |= assemble.synthesis_tables(matrix)
     for name, spec in sorted(read_yaml(inp["checklists"]).items()):
         tables[name] = assemble.checklist_table(name, spec)
+    variables["nb"] = assemble.norwegian({k: v for k, v in variables.items() if k != "data"})
     write_yaml(variables, out["variables"])
     with atomic_dir(out["tables"]) as tmp:
         for name, text in sorted(tables.items()):
