@@ -16,6 +16,10 @@ NOTEBOOK_INPUTS = {
             "subthemes": f"results/tallies/{study}/subthemes.csv",
             "by_group": f"results/tallies/{study}/by_group.csv",
             "test": f"results/stats/{study}/group_theme_test.json",
+            "hierarchy": f"results/tallies/{study}/hierarchy.csv",
+            "quotations": f"results/tallies/{study}/quotations.csv",
+            "reliability": f"results/stats/{study}/reliability.json",
+            "codings": f"results/clean/{study}_codings.csv",
         }
         for study in STUDIES
     },
