@@ -27,7 +27,7 @@ SOURCES := $(shell find workflow analysis config data manuscript notebooks -type
 	! -path '*/__pycache__/*' ! -name '*.pyc' 2>/dev/null | LC_ALL=C sort)
 STAMP := results/.build-stamp
 
-.PHONY: all build env test lint synthetic bench environment clean
+.PHONY: all build env test lint synthetic bench environment clean verify manifest
 
 all: $(STAMP) ## install the environment and build every document (no job when up to date)
 
@@ -40,10 +40,13 @@ ifneq ($(words $(wildcard $(OUTPUTS))),12)
 .PHONY: $(STAMP)
 endif
 
-build: $(ENV_STAMP) ## run the Snakemake DAG (Snakemake decides what is out of date)
-	@# a build killed earlier leaves Snakemake's lock behind; nothing else runs here
-	@$(SNAKEMAKE) --unlock >/dev/null 2>&1 || true
-	$(SNAKEMAKE)
+# Snakemake runs in the staging folder .build/ and results/ (and logs/) are replaced only
+# after it succeeds, so a failed build leaves the previous results as they were
+# (analysis/build.py; it also clears the lock of a build that was killed). Publishing
+# mirrors .build/results exactly, so the stamp is written again after it.
+build: $(ENV_STAMP) ## run the DAG in .build/ (Snakemake decides what is out of date), publish results/ on success
+	$(BIN)/python -m analysis.build
+	@touch $(STAMP)
 
 env: $(ENV_STAMP) ## install the locked environment into .venv
 
@@ -69,5 +72,11 @@ bench: $(ENV_STAMP) ## import of a 500,000-coding .qdpx: time and peak memory, J
 environment: $(ENV_STAMP) ## rewrite environment.yml from uv.lock
 	$(BIN)/python -m analysis.environment uv.lock environment.yml
 
-clean: ## remove generated results and logs (not the environment)
-	rm -rf results logs .snakemake
+manifest: $(STAMP) ## write results.sha256 from the current results/ (commit it with your change)
+	$(BIN)/python -m analysis.verify manifest
+
+verify: $(ENV_STAMP) ## rebuild a clean copy offline and compare it with results.sha256
+	$(BIN)/python -m analysis.verify check
+
+clean: ## remove generated results, logs and the staging folder (not the environment)
+	rm -rf results logs .snakemake .build

@@ -1,0 +1,455 @@
+"""Staged builds: Snakemake works in ``.build/``; ``results/`` changes only after a success.
+
+Why: Snakemake deletes a job's old outputs before it re-runs the job. Run directly in the
+repository, a build that fails half-way (the privacy gate stopping on a new identity
+number, a PRISMA box that no longer adds up) would leave ``results/`` half old, half new and
+partly deleted, and a reader could no longer tell which documents belong together. So the
+DAG runs in a persistent staging folder and its outputs are *published* to ``results/``
+(and ``logs/``) only once Snakemake has exited 0:
+
+``.build/`` (git-ignored)
+    Snakemake's working directory (``--directory .build``): it writes ``.build/results``,
+    ``.build/logs`` and ``.build/.snakemake`` (metadata, locks, incomplete markers). It is
+    kept between builds, so Snakemake still decides what is out of date and a second build
+    has nothing to do. The build runs on a *snapshot* of the sources: every top-level entry
+    of the repository except the generated and the hidden ones (``workflow/``,
+    ``config/``, ``data/``, ``manuscript/``, ``notebooks/``, ``analysis/``, ...) is
+    mirrored into ``.build`` before Snakemake starts, and the Snakefile, the rule scripts
+    and the ``analysis`` package (``PYTHONPATH``) are all taken from there. Why copies and
+    not symlinks: code that resolves paths (``Path.resolve()``, e.g. the provenance
+    record's code hash, which expects every code file below the working directory) would
+    follow a link out of the working directory; and an edit made in the repository while a
+    build runs cannot give a build that mixes two versions of the code. Copies keep the
+    original's modification time and are refreshed whenever size, bytes or mtime differ,
+    so Snakemake's mtime and checksum checks see exactly what they would see in the
+    repository: an edited source re-runs the jobs that read it, an unchanged tree gives
+    "Nothing to be done". A ``data_dir`` outside the repository (private mode) must be an
+    absolute path (a relative one is read from ``.build``, i.e. relative to the repository
+    root, which ``../elsewhere`` is not); it is read in place, never copied.
+
+publishing
+    ``results/`` (and ``logs/``) are made equal to ``.build/results`` (``.build/logs``):
+    new or changed files are copied to a temporary file beside the target, given the
+    source's modification time and renamed into place (``os.replace``, atomic); files and
+    folders that no longer exist are deleted; nothing else is kept. A marker file,
+    ``.build/.publishing``, exists from just before the first copy to just after the last
+    deletion. A build killed while publishing leaves it behind; the next build publishes
+    first (``.build/results`` is still exactly the successful state, since Snakemake has
+    not run since) and only then runs Snakemake. So only a publish that is itself killed
+    can leave a mix of two builds in ``results/``, and the next build, even one that
+    fails, repairs it before doing anything else.
+
+Only a build of the whole DAG is published: with Snakemake arguments that name targets or
+select a partial or non-building run (``-n``, ``--until``, ``--summary``...) the staging
+folder is updated but ``results/`` is not, because after an earlier failed build
+``.build/results`` may hold outputs that no complete, successful run produced (e.g. tables
+cleaned from data the privacy gate then refused).
+
+If Snakemake fails, ``results/`` and ``logs/`` are not touched, the exit status is
+Snakemake's, and the failing rule's log has already been printed (``show-failed-logs`` in
+the profile); the last line says where this attempt's logs are.
+
+A build killed earlier leaves Snakemake's lock in ``.build/.snakemake/locks``. This module
+holds an exclusive ``flock`` on ``.build/.lock`` for the whole build, so a Snakemake lock
+found while holding it is stale (the kernel drops the flock of a dead process) and is
+removed with ``snakemake --unlock``; a second concurrent build in the same folder stops at
+once instead of unlocking the first one's lock. Incomplete outputs of a killed job are
+re-run (``--rerun-incomplete``).
+
+Usage::
+
+    python -m analysis.build [--root DIR] [snakemake arguments ...]
+
+e.g. ``python -m analysis.build --configfile /secure/private.yaml`` or
+``python -m analysis.build results/manuscripts/article2.pdf``. Relative paths in the
+Snakemake arguments are read from the repository root (configuration files) or from the
+staging folder, which mirrors it (targets and everything the rules read), so they mean
+the same as in a plain ``snakemake`` run at the root.
+
+Test hook: when the environment variable ``ANALYSIS_BUILD_KILL_AFTER_PUBLISHING`` holds a
+number N, the build kills itself with SIGKILL right after publishing its N-th file (only
+files actually copied count), so tests can interrupt a publish deterministically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import io
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+STAGE = ".build"
+#: Folders Snakemake writes (in the staging folder) and the build publishes (at the root).
+PUBLISHED = ("results", "logs")
+#: Top-level entries that are not sources (never copied into the staging folder): what the
+#: build and the benchmark generate. Hidden entries (.git, .venv, .build...) never are.
+NOT_SOURCES = frozenset({*PUBLISHED, "bench"})
+#: Names below a source folder that are neither copied nor deleted in the snapshot.
+SOURCE_IGNORE = frozenset({"__pycache__"})
+MARKER = ".publishing"
+LOCK = ".lock"
+#: Same defaults as the Makefile exports, so tests and scripts calling this module directly
+#: build the same bytes as ``make``. Values already in the environment win.
+DETERMINISM = {"SOURCE_DATE_EPOCH": "1727395200", "PYTHONHASHSEED": "0", "TZ": "UTC",
+               "LC_ALL": "C.UTF-8", "MPLBACKEND": "Agg"}
+KILL_HOOK = "ANALYSIS_BUILD_KILL_AFTER_PUBLISHING"
+#: Snakemake options (argparse destinations) after which a successful exit does not mean
+#: that the whole default target is built and up to date.
+PARTIAL = ("targets", "target_jobs", "dryrun", "touch", "until", "omit_from", "allowed_rules",
+           "batch", "summary", "detailed_summary", "lint", "unlock", "cleanup_metadata",
+           "cleanup_shadow", "delete_all_output", "delete_temp_output", "archive",
+           "generate_unit_tests", "dag", "d3dag", "rulegraph", "filegraph",
+           "print_compilation", "export_cwl", "containerize", "report", "conda_create_envs_only",
+           "conda_cleanup_envs", "draft_notebook", "edit_notebook", "mode")
+
+
+class BuildBusy(RuntimeError):
+    """Another build holds the staging folder's lock."""
+
+
+# ------------------------------------------------------------------------------ staging
+
+
+def source_entries(root: Path) -> list[str]:
+    """Top-level names of the repository that the build reads (all but generated/hidden)."""
+    return sorted(entry.name for entry in root.iterdir()
+                  if not entry.name.startswith(".") and entry.name not in NOT_SOURCES)
+
+
+def snapshot_sources(root: Path, stage: Path) -> int:
+    """Mirror the sources of ``root`` into ``stage``; return the number of files copied.
+
+    Top-level entries of ``stage`` that are no longer sources are removed; the generated
+    folders and the hidden entries (``.snakemake``, the lock, the publish marker) stay.
+    """
+    stage.mkdir(exist_ok=True)
+    names = source_entries(root)
+    for entry in stage.iterdir():
+        if entry.name not in PUBLISHED and not entry.name.startswith(".") \
+                and entry.name not in names:
+            _remove(entry)
+    copied = 0
+    for name in names:
+        source, target = root / name, stage / name
+        if source.is_dir():
+            copied += mirror(source, target, exact=True, ignore=SOURCE_IGNORE)
+        elif _sync_file(source, target, exact=True):
+            copied += 1
+    return copied
+
+
+@contextmanager
+def exclusive(stage: Path) -> Iterator[None]:
+    """Hold ``stage/.lock`` for the duration of a build (released by the kernel on death)."""
+    fd = os.open(stage / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildBusy(f"another build is running in {stage.parent}") from exc
+        yield
+    finally:
+        os.close(fd)
+
+
+def build_env(root: Path) -> dict[str, str]:
+    """Environment of the Snakemake run: determinism defaults, this tree's ``analysis``.
+
+    ``PYTHONPATH`` (the snapshot of ``root`` in ``.build``) makes the rule scripts and
+    notebook kernels import the ``analysis`` package of the tree being built, not whatever
+    an editable install points at; the interpreter's own ``bin`` goes first on ``PATH`` so
+    ``python``/``jupyter`` are the environment's.
+    """
+    env = dict(os.environ)
+    for key, value in DETERMINISM.items():
+        env.setdefault(key, value)
+    code = str(root / STAGE)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (code, env.get("PYTHONPATH")) if p)
+    env["PATH"] = os.pathsep.join(
+        p for p in (str(Path(sys.executable).parent), env.get("PATH")) if p)
+    return env
+
+
+REPORT = "report.html"
+"""``snakemake --report`` of every full build: captioned figures and tables, the run's
+configuration and software versions (``workflow/report/``). It records when each job ran,
+so unlike the documents it is not expected to be byte-identical between builds."""
+
+
+def snakemake_command(*args: str) -> list[str]:
+    """Snakemake of this interpreter's environment on the snapshot's Snakefile, working in
+    ``.build``; run from the root, so relative paths in ``args`` are read from there."""
+    exe = Path(sys.executable).parent / "snakemake"
+    return [str(exe), "-s", f"{STAGE}/workflow/Snakefile", "--directory", STAGE, *args]
+
+
+def unlock_if_stale(root: Path, env: dict[str, str]) -> None:
+    """Remove a lock a killed build left behind (stale: we hold the build's flock)."""
+    locks = root / STAGE / ".snakemake" / "locks"
+    if not locks.is_dir() or not any(locks.iterdir()):
+        return
+    done = subprocess.run(snakemake_command("--unlock"), cwd=root, env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"build: could not remove a stale Snakemake lock:\n{done.stderr[-2000:]}",
+              file=sys.stderr)
+
+
+def is_full_build(extra_args: Sequence[str]) -> bool:
+    """Whether Snakemake run with ``extra_args`` builds the whole default target.
+
+    Decided with Snakemake's own argument parser, so option values are never mistaken for
+    targets. Arguments it cannot parse make Snakemake fail anyway: not a full build.
+    """
+    if not extra_args:
+        return True
+    from snakemake.cli import get_argument_parser
+
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            args = get_argument_parser().parse_args(list(extra_args))
+    except SystemExit:
+        return False
+    for dest in PARTIAL:
+        value = getattr(args, dest, None)
+        if dest == "mode":
+            if value is not None and getattr(value, "name", "DEFAULT") != "DEFAULT":
+                return False
+        elif value:
+            return False
+    return not any(getattr(args, d) for d in vars(args) if d.startswith("list_"))
+
+
+def run_snakemake(cmd: Sequence[str], root: Path, env: dict[str, str]) -> int:
+    """Run Snakemake and wait for it, letting it shut down cleanly on a signal.
+
+    SIGTERM and SIGHUP sent to the build are passed on to Snakemake (which stops its jobs
+    and removes their incomplete outputs); SIGINT from the terminal already reaches it
+    through the process group, so the build only keeps waiting instead of killing it.
+    Either way the build then sees a non-zero exit and publishes nothing.
+    """
+    proc = subprocess.Popen(list(cmd), cwd=root, env=env)
+
+    def forward(signum: int, _frame: object) -> None:
+        if signum != signal.SIGINT:
+            proc.send_signal(signum)
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, forward)
+                    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+    try:
+        code = proc.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return code if code >= 0 else 128 - code  # killed by a signal: the shell's convention
+
+
+# ---------------------------------------------------------------------------- publishing
+
+
+def _is_scratch(name: str) -> bool:
+    """Temporary names of :mod:`analysis.io` (``.x.part``, ``.x.<random>.part``) and ours."""
+    return name.startswith(".") and name.endswith(".part")
+
+
+def _tree(folder: Path, ignore: frozenset[str] = frozenset()
+          ) -> tuple[set[Path], set[Path]]:
+    """Relative paths of the files and folders below ``folder`` (scratch and ``ignore``
+    names skipped)."""
+    files: set[Path] = set()
+    dirs: set[Path] = set()
+    if not folder.is_dir():
+        return files, dirs
+    for dirpath, dirnames, filenames in os.walk(folder):
+        base = Path(dirpath).relative_to(folder)
+        dirnames[:] = sorted(d for d in dirnames if not _is_scratch(d) and d not in ignore)
+        dirs.update(base / d for d in dirnames)
+        files.update(base / f for f in filenames if not _is_scratch(f) and f not in ignore)
+    return files, dirs
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    """Byte comparison (not :func:`filecmp.cmp`, whose cache trusts size and mtime)."""
+    with a.open("rb") as fa, b.open("rb") as fb:
+        while True:
+            block = fa.read(1 << 20)
+            if block != fb.read(1 << 20):
+                return False
+            if not block:
+                return True
+
+
+def _sync_file(source: Path, target: Path, *, exact: bool = False) -> bool:
+    """Make ``target`` a copy of ``source`` (bytes, mode, mtime); True if bytes were copied.
+
+    Unchanged files are recognised by size and mtime (rsync's quick check), which is safe
+    for Snakemake's outputs: every rewrite gives a new mtime. ``exact`` (for sources, which
+    a user may restore with an old mtime) compares the bytes whenever the sizes agree, and
+    only re-stamps the mtime when the bytes are the same.
+    """
+    st = source.stat()
+    try:
+        tst = target.lstat()
+    except FileNotFoundError:
+        tst = None
+    if tst is not None and stat.S_ISREG(tst.st_mode) and tst.st_size == st.st_size:
+        same_time = tst.st_mtime_ns == st.st_mtime_ns
+        if same_time and not exact:
+            return False
+        if exact and _same_bytes(source, target):
+            if not same_time or stat.S_IMODE(tst.st_mode) != stat.S_IMODE(st.st_mode):
+                os.chmod(target, stat.S_IMODE(st.st_mode))
+                os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+            return False
+    if tst is not None and not stat.S_ISREG(tst.st_mode):
+        _remove(target)
+    tmp = target.with_name(f".{target.name}.publish.part")
+    shutil.copyfile(source, tmp)
+    os.chmod(tmp, stat.S_IMODE(st.st_mode))
+    os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(tmp, target)
+    return True
+
+
+class _KillHook:
+    """The documented test hook: SIGKILL this process after N copied files."""
+
+    def __init__(self) -> None:
+        value = os.environ.get(KILL_HOOK, "")
+        self.left = int(value) if value.strip() else None
+
+    def copied(self) -> None:
+        if self.left is None:
+            return
+        self.left -= 1
+        if self.left <= 0:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def mirror(src: Path, dst: Path, hook: _KillHook | None = None, *, exact: bool = False,
+           ignore: frozenset[str] = frozenset()) -> int:
+    """Make ``dst`` equal to ``src``: same files, bytes, modes and mtimes; nothing else.
+
+    Idempotent and restartable: every file is replaced atomically (temporary file beside
+    it, then ``os.replace``), unchanged files are skipped, and deletions come last, so
+    running it again after an interruption finishes the job. Names in ``ignore`` are left
+    alone on both sides. Returns the number of files copied.
+    """
+    files, dirs = _tree(src, ignore)
+    if dst.is_symlink() or dst.exists() and not dst.is_dir():
+        _remove(dst)
+    dst.mkdir(parents=True, exist_ok=True)
+    for rel in sorted(dirs, key=lambda p: len(p.parts)):
+        target = dst / rel
+        if target.is_symlink() or target.exists() and not target.is_dir():
+            _remove(target)
+        target.mkdir(exist_ok=True)
+    copied = 0
+    for rel in sorted(files):
+        if _sync_file(src / rel, dst / rel, exact=exact):
+            copied += 1
+            if hook is not None:
+                hook.copied()
+    old_files, old_dirs = _tree(dst, ignore)
+    for rel in sorted(old_files - files):
+        _remove(dst / rel)
+    for rel in sorted(old_dirs - dirs, key=lambda p: len(p.parts), reverse=True):
+        _remove(dst / rel)
+    # scratch files (ours or a killed writer's) are never part of a mirrored tree
+    for dirpath, dirnames, filenames in os.walk(dst):
+        for name in [*dirnames, *filenames]:
+            if _is_scratch(name):
+                _remove(Path(dirpath) / name)
+        dirnames[:] = [d for d in dirnames if not _is_scratch(d) and d not in ignore]
+    return copied
+
+
+def publish(root: Path) -> int:
+    """Publish ``.build/results`` and ``.build/logs`` to the root, under the marker."""
+    stage = root / STAGE
+    marker = stage / MARKER
+    marker.touch()
+    hook = _KillHook()
+    copied = sum(mirror(stage / name, root / name, hook) for name in PUBLISHED)
+    marker.unlink()
+    return copied
+
+
+# ---------------------------------------------------------------------------------- build
+
+
+def build(root: Path, extra_args: Sequence[str] = ()) -> int:
+    """Run the DAG in ``root/.build`` and publish on success; return the exit status.
+
+    ``extra_args`` go to Snakemake unchanged (targets, ``--configfile``, ``--forcerun``...).
+    """
+    root = Path(root).resolve()
+    stage = root / STAGE
+    env = build_env(root)
+    stage.mkdir(exist_ok=True)
+    try:
+        with exclusive(stage):
+            if (stage / MARKER).exists():
+                print("build: an earlier build was stopped while publishing; finishing it",
+                      file=sys.stderr)
+                publish(root)
+            snapshot_sources(root, stage)
+            unlock_if_stale(root, env)
+            cmd = snakemake_command("--rerun-incomplete", *extra_args)
+            code = run_snakemake(cmd, root, env)
+            if code != 0:
+                print(f"build: Snakemake failed (exit status {code}); results/ and logs/ are "
+                      f"unchanged. The logs of this attempt are in {STAGE}/logs/.",
+                      file=sys.stderr)
+                return code
+            if not is_full_build(extra_args):
+                print("build: not a build of the whole DAG; results/ and logs/ were not "
+                      f"updated (the outputs are in {STAGE}/results/)", file=sys.stderr)
+                return 0
+            code = run_snakemake(snakemake_command(*extra_args, "--report",
+                                                   str(stage / "results" / REPORT)), root, env)
+            if code != 0:
+                print(f"build: the Snakemake report failed (exit status {code}); results/ and "
+                      "logs/ are unchanged", file=sys.stderr)
+                return code
+            copied = publish(root)
+            print(f"build: published {copied} changed file(s) to results/ and logs/",
+                  file=sys.stderr)
+            return 0
+    except BuildBusy as exc:
+        print(f"build: {exc}", file=sys.stderr)
+        return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis.build", allow_abbrev=False,
+        description="Run the Snakemake DAG in .build/ and publish results/ only on success; "
+                    "other arguments are passed to Snakemake.")
+    parser.add_argument("--root", type=Path, default=Path.cwd(),
+                        help="repository root (default: the current folder)")
+    args, extra = parser.parse_known_args(argv)
+    return build(args.root, extra)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
