@@ -39,7 +39,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -434,6 +434,21 @@ def project_texts(project: Any, file_label: str) -> list[tuple[str, str, str]]:
     items += [(file_label, f"{d.kind} {d.guid} Description", d.description)
               for d in project.descriptions.itertuples(index=False)]
     return items
+
+
+def public_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The configuration as it may appear in outputs and reports.
+
+    In private mode the paths to the authors' data folder and names list are replaced by
+    ``<private>``: where the confidential data live (often a folder named after a person
+    or project) is not something a report should carry.
+    """
+    public = dict(config)
+    if public.get("mode") == "private":
+        public["data_dir"] = "<private>"
+        if (public.get("privacy") or {}).get("names_file"):
+            public["privacy"] = {**public["privacy"], "names_file": "<private>"}
+    return public
 
 
 def scan_texts(

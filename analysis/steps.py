@@ -85,7 +85,7 @@ def clean_stage_map_step(inp: Paths, out: Paths) -> None:
 # ---------------------------------------------------------------------------- privacy
 
 
-def privacy_step(inp: Paths, out: Paths) -> None:
+def privacy_step(inp: Paths, out: Paths, data_dir: str = "") -> None:
     """Scan every text that can reach an output; stop the build on any hit.
 
     ``inp["names"]``, when given, is the authors' private list of participants' real names;
@@ -103,9 +103,12 @@ def privacy_step(inp: Paths, out: Paths) -> None:
     scanned: dict[str, int] = {}
     for name, path in sorted(inp.items()):
         if name.startswith("qdpx_"):
-            items = privacy.project_texts(read_qdpx(path), path)
+            # an absolute path is the authors' private folder: name the file, not the folder
+            label = (f"<data_dir>/{Path(path).relative_to(data_dir).as_posix()}"
+                     if Path(path).is_absolute() else path)
+            items = privacy.project_texts(read_qdpx(path), label)
             findings += privacy.scan_texts(items, names=names)
-            scanned[path] = len(items)
+            scanned[label] = len(items)
             continue
         kind = next(k for k in columns if name.endswith(k))
         df = read_csv(path)
@@ -229,21 +232,13 @@ def synthesis_step(inp: Paths, out: Paths) -> None:
 
 
 def run_record_step(inp: Paths, out: Paths, config: Mapping[str, Any]) -> None:
-    """The validated configuration and the versions of every installed package and engine.
-
-    In private mode the paths to the authors' data and names list are replaced by
-    ``<private>``: where the confidential data live is not something a report should carry.
-    """
+    """The run's configuration (already redacted by :func:`privacy.public_config`) and the
+    versions of every installed package and of pandoc."""
     from importlib import metadata
 
     import pypandoc
 
-    record = dict(config)
-    if record.get("mode") == "private":
-        record["data_dir"] = "<private>"
-        if record.get("privacy", {}).get("names_file"):
-            record["privacy"] = {**record["privacy"], "names_file": "<private>"}
-    write_yaml(record, out["config"])
+    write_yaml(dict(config), out["config"])
     packages = sorted({(d.metadata["Name"].lower(), d.version) for d in metadata.distributions()})
     rows = [("pandoc (pypandoc-binary)", pypandoc.get_pandoc_version()), *packages]
     write_csv(pd.DataFrame(rows, columns=["software", "version"]), out["software"])

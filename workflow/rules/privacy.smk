@@ -19,6 +19,8 @@ rule privacy:
         names=config["privacy"]["names_file"] or [],
     output:
         record="results/privacy/gate.json",
+    params:
+        data_dir=config["data_dir"],
     log:
         "logs/privacy/gate.log",
     script:

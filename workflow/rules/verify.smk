@@ -2,6 +2,8 @@
 # the build unless config["exploratory"] is true. Inputs are read from the claims at parse time.
 import yaml
 
+from analysis.privacy import public_config
+
 CLAIMS_FILE = "config/claims.yaml"
 with open(CLAIMS_FILE, encoding="utf-8") as _f:
     CLAIM_OUTPUTS = sorted(
@@ -34,7 +36,7 @@ rule run_record:
         software=report("results/verify/software.csv", caption="../report/software.rst",
                         category="Verification"),
     params:
-        config=config,
+        config=public_config(config),  # params show in the report: no private paths
     log:
         "logs/verify/run_record.log",
     script:
