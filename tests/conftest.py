@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -39,21 +40,18 @@ def edit_qdpx(path: Path, edit: Callable[[str], str]) -> None:
 
 def snakemake(workdir: Path, *args: str, env: dict[str, str] | None = None,
               timeout: int = 900) -> subprocess.CompletedProcess[str]:
-    """Run the project's DAG in ``workdir`` with the test interpreter's Snakemake."""
+    """Run the project's DAG in ``workdir`` with the test interpreter's Snakemake.
+
+    ``PYTHONPATH`` makes the rules import the copy's own ``analysis`` package rather than
+    the one the editable install points at (the repository, possibly mid-edit).
+    """
     full_env = {**os.environ, **BUILD_ENV, **(env or {})}
     full_env["PATH"] = f"{BIN}{os.pathsep}{full_env.get('PATH', '')}"
+    full_env["PYTHONPATH"] = str(workdir)
     return subprocess.run(
         [str(BIN / "snakemake"), "-s", "workflow/Snakefile", "--cores", "2", *args],
         cwd=workdir, env=full_env, capture_output=True, text=True, timeout=timeout,
     )
-
-
-def build(dest: Path) -> Path:
-    """Copy the project to ``dest`` and build everything; fail with Snakemake's output."""
-    copy_repo(dest)
-    result = snakemake(dest)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-8000:]
-    return dest
 
 
 def run_build(root: Path, *args: str, env: dict[str, str] | None = None,
@@ -76,12 +74,28 @@ def staged_build(dest: Path) -> Path:
     return dest
 
 
+def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every xdist worker of this pytest run sees (the controller's base temp)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One full build of the committed synthetic data, shared by the end-to-end tests.
 
     Built the way ``make`` builds (:mod:`analysis.build`), so the end-to-end tests check
-    what a user gets; ``test_two_builds_in_different_folders_are_byte_identical`` compares
-    it with a plain Snakemake build.
+    what a user gets. Built once per pytest run even across xdist workers: pytest-xdist 3.8
+    does not keep ``xdist_group`` tests on one worker under pytest 9.2 (pytest-xdist#1386),
+    so the first worker builds under a file lock and the others wait for it and reuse it.
     """
-    return staged_build(tmp_path_factory.mktemp("build-a") / "compendium")
+    shared = shared_dir(tmp_path_factory)
+    root, done = shared / "built" / "compendium", shared / "built.done"
+    with (shared / "built.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            if root.exists():  # a worker that failed half-way: start again
+                shutil.rmtree(root.parent)
+            staged_build(root)
+            done.touch()
+    return root
