@@ -20,6 +20,7 @@ import pytest
 from analysis import verify
 from analysis.verify import (
     COVERED,
+    LOCAL_NOTE,
     MANIFEST,
     VerifyError,
     compare,
@@ -334,6 +335,17 @@ def test_check_passes_and_removes_its_folder(
     assert code == 0, "\n".join(out)
     assert out[-1] == f"reproduced: all 10 files are identical to {MANIFEST}"
     assert not list(Path(tempfile.gettempdir()).iterdir())
+
+
+def test_check_names_a_changed_byte_in_the_local_results(
+        stand_in: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`make` then one changed byte of a result: the rebuild is fine, the folder is not."""
+    target = stand_in / "results/tallies/a.csv"
+    target.write_bytes(target.read_bytes().replace(b"1", b"2"))
+    code, out, _ = run_main(capsys, "check", "--root", str(stand_in))
+    assert code == 1
+    assert f"DIFFERS  results/tallies/a.csv{LOCAL_NOTE}" in out
+    assert out[-1].startswith("NOT reproduced (1 of 10 files): results/tallies/a.csv")
 
 
 def test_check_reports_a_failed_build_with_its_tail(

@@ -55,11 +55,14 @@ rule assemble:
         "../scripts/assemble.py"
 
 
-# The code whose content hash is the "code version" of every document's provenance.
+# The code whose content hash is the "code version" of every document's provenance: the
+# analysis package and the workflow, not the tools around the DAG (staged build, verify,
+# environment.yml), which produce no result.
+OUTSIDE_DAG = {"analysis/build.py", "analysis/verify.py", "analysis/environment.py"}
 CODE_FILES = sorted(
-    glob.glob("analysis/**/*.py", recursive=True) + glob.glob("analysis/filters/*.lua")
-    + [f for f in glob.glob("workflow/**", recursive=True) if os.path.isfile(f)
-       and "__pycache__" not in f]
+    f for f in glob.glob("analysis/**/*.py", recursive=True) + glob.glob("analysis/filters/*.lua")
+    + [f for f in glob.glob("workflow/**", recursive=True) if os.path.isfile(f)]
+    if "__pycache__" not in f and f not in OUTSIDE_DAG
 )
 
 
