@@ -230,6 +230,34 @@ def is_full_build(extra_args: Sequence[str]) -> bool:
     return not any(getattr(args, d) for d in vars(args) if d.startswith("list_"))
 
 
+def data_mode(root: Path, extra_args: Sequence[str]) -> str:
+    """The run's ``mode``: ``config/config.yaml`` overridden by ``--configfile`` and
+    ``--config mode=…`` in ``extra_args`` (Snakemake's own parser reads them)."""
+    import yaml
+    from snakemake.cli import get_argument_parser
+
+    files = [root / "config" / "config.yaml"]
+    overrides: list[str] = []
+    if extra_args:
+        with contextlib.redirect_stderr(io.StringIO()):
+            try:
+                args = get_argument_parser().parse_args(list(extra_args))
+            except SystemExit:
+                args = None
+        if args is not None:
+            files += [root / f for f in (args.configfile or [])]
+            overrides = list(args.config or [])
+    mode = "synthetic"
+    for path in files:
+        if path.is_file():
+            mode = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("mode", mode)
+    for item in overrides:
+        key, _, value = str(item).partition("=")
+        if key.strip() == "mode":
+            mode = value.strip().strip("'\"")
+    return str(mode)
+
+
 def run_snakemake(cmd: Sequence[str], root: Path, env: dict[str, str]) -> int:
     """Run Snakemake and wait for it, letting it shut down cleanly on a signal.
 
@@ -425,12 +453,20 @@ def build(root: Path, extra_args: Sequence[str] = ()) -> int:
                 print("build: not a build of the whole DAG; results/ and logs/ were not "
                       f"updated (the outputs are in {STAGE}/results/)", file=sys.stderr)
                 return 0
-            code = run_snakemake(snakemake_command(*extra_args, "--report",
-                                                   str(stage / "results" / REPORT)), root, env)
-            if code != 0:
-                print(f"build: the Snakemake report failed (exit status {code}); results/ and "
-                      "logs/ are unchanged", file=sys.stderr)
-                return code
+            report = stage / "results" / REPORT
+            if data_mode(root, extra_args) == "private":
+                # Snakemake's report lists every rule's input paths, i.e. where the
+                # authors' confidential data live: not written in private mode
+                report.unlink(missing_ok=True)
+                print("build: no Snakemake report in private mode (it would list the paths "
+                      "of the private data)", file=sys.stderr)
+            else:
+                code = run_snakemake(snakemake_command(*extra_args, "--report", str(report)),
+                                     root, env)
+                if code != 0:
+                    print(f"build: the Snakemake report failed (exit status {code}); results/ "
+                          "and logs/ are unchanged", file=sys.stderr)
+                    return code
             copied = publish(root)
             print(f"build: published {copied} changed file(s) to results/ and logs/",
                   file=sys.stderr)

@@ -1318,9 +1318,10 @@ def _xml_attr(value: str) -> str:
     return _xml_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
 
 
-def _zip_date_time() -> tuple[int, int, int, int, int, int]:
-    """Timestamp of every zip member: ``SOURCE_DATE_EPOCH`` (UTC), else 1980-01-01."""
-    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+def _zip_date_time(epoch: int | None = None) -> tuple[int, int, int, int, int, int]:
+    """Timestamp of every zip member: ``epoch`` if given, else ``SOURCE_DATE_EPOCH`` (UTC),
+    else 1980-01-01."""
+    raw = str(epoch) if epoch is not None else os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not raw:
         return _ZIP_EPOCH
     try:
@@ -1822,6 +1823,7 @@ def write_qdpx(
     users: pd.DataFrame | None = None,
     origin: str = "peerwork-compendium",
     name: str | None = None,
+    source_date_epoch: int | None = None,
 ) -> Path:
     """Write a schema-valid, byte-reproducible REFI-QDA project.
 
@@ -1847,7 +1849,9 @@ def write_qdpx(
       ``variable_id``, ``type`` (Text by default), ``description``. Without ``variables``
       every extra case column becomes a Text variable.
 
-    Missing ids are filled with :func:`stable_guid`. Every problem is collected and raised
+    The zip members carry ``source_date_epoch`` (default: the ``SOURCE_DATE_EPOCH``
+    environment variable) as their time. Missing ids are filled with :func:`stable_guid`.
+    Every problem is collected and raised
     as one :class:`QdpxError`; nothing is written then. The archive is written to a
     temporary file and renamed into place. Returns the path.
     """
@@ -1876,7 +1880,7 @@ def write_qdpx(
         problems.append("project name or origin contains a character XML 1.0 cannot carry")
     if problems:
         raise QdpxError(target, problems)
-    date_time = _zip_date_time()
+    date_time = _zip_date_time(source_date_epoch)
     with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w") as zf:
         with zf.open(_zip_info(QDE_MEMBER, date_time), "w") as raw:
             buffer: list[str] = []

@@ -40,6 +40,9 @@ PEER_TITLES = (
     "erfaringskonsulent",
 )
 CODER_PRIMARY = "coder A"
+DEFENCE_EPOCH = 1727395200
+"""The public defence (27 Sep 2024): the time stamped in the shipped ``.qdpx`` archives, so
+regeneration is byte-identical whatever the caller's ``SOURCE_DATE_EPOCH``."""
 MODERATOR_LINES = (
     "Moderator: Can you say more about that?",
     "Moderator: How does that work in your service?",
@@ -462,7 +465,8 @@ def write(data: SyntheticData, outdir: Path) -> list[Path]:
         path = outdir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         written.append(write_qdpx(path, **data.projects[rel], origin="peerwork-compendium "
-                                  "synthetic data", name=Path(rel).stem))
+                                  "synthetic data", name=Path(rel).stem,
+                                  source_date_epoch=DEFENCE_EPOCH))
     return written
 
 

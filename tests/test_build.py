@@ -394,3 +394,14 @@ def test_the_snapshot_keeps_snakemakes_view_of_what_changed(built: Path, tmp_pat
     assert not re.search(r"^(local)?rule clean_study1?:", output, re.MULTILINE)
     assert "results/ and logs/ were not updated" in output
     assert digests(root / "results") == results
+
+
+def test_data_mode_follows_configfiles_and_overrides(tmp_path: Path) -> None:
+    """Private runs get no Snakemake report: it would list the private data's paths."""
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config/config.yaml").write_text("mode: synthetic\n")
+    (tmp_path / "private.yaml").write_text("mode: private\ndata_dir: /secure\n")
+    assert staged.data_mode(tmp_path, []) == "synthetic"
+    assert staged.data_mode(tmp_path, ["--configfile", "private.yaml"]) == "private"
+    assert staged.data_mode(tmp_path, ["--config", "mode=private"]) == "private"
+    assert staged.data_mode(tmp_path, ["results/manuscripts/article1.pdf"]) == "synthetic"
