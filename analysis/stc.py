@@ -128,7 +128,14 @@ def _participants(project: QdpxProject, label: str, problems: list[Problem]) -> 
     return checked if checked is not None else frame
 
 
-def _owners(project: QdpxProject, participants: pd.DataFrame) -> tuple[dict, dict]:
+def coders_by_volume(codings: pd.DataFrame) -> list[str]:
+    """Coders, most codings first (ties by name): the first is the primary coder, who coded
+    every meaning unit; the others coded the double-coded subset."""
+    counts = codings["coder"].value_counts()
+    return sorted(counts.index, key=lambda c: (-int(counts[c]), str(c)))
+
+
+def _owners(project: QdpxProject) -> tuple[dict, dict]:
     """Who owns each selection (SelectionRef) and each single-participant source (SourceRef)."""
     by_selection: dict[str, list[str]] = {}
     by_source: dict[str, list[str]] = {}
@@ -149,7 +156,7 @@ def coded_study_from_qdpx(path: str | Path) -> CodedStudy:
     participants = _participants(project, label, problems)
     session = dict(zip(participants["participant_id"], participants["session"], strict=True))
     path_of = {r.code_id: (r.theme, r.subtheme, r.code) for r in codebook.itertuples()}
-    by_selection, by_source = _owners(project, participants)
+    by_selection, by_source = _owners(project)
     codings = project.codings
     rows = []
     for c in codings.itertuples(index=False):
@@ -176,8 +183,7 @@ def coded_study_from_qdpx(path: str | Path) -> CodedStudy:
     if problems:
         raise InputError(problems)
     units = pd.DataFrame(rows)
-    counts = units["coder"].value_counts()
-    primary = sorted(counts.index, key=lambda k: (-int(counts[k]), str(k)))[0]
+    primary = coders_by_volume(units)[0]
     segs = units[units["coder"] == primary].sort_values(["source", "start", "unit_id"],
                                                          kind="mergesort")
     k = segs.groupby("unit_id").cumcount()

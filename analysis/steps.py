@@ -164,8 +164,7 @@ def reliability_step(inp: Paths, out: Paths) -> None:
     first other coder; Fleiss' kappa and Krippendorff's alpha use every coder.
     """
     codings = read_csv(inp["codings"])
-    counts = codings["coder"].value_counts()
-    coders = sorted(counts.index, key=lambda c: (-int(counts[c]), str(c)))
+    coders = stc.coders_by_volume(codings)
     if len(coders) < 2:
         summary: dict[str, Any] = {"unit_of_analysis": reliability.UNIT_OF_ANALYSIS,
                                    "coders": coders, "units_double_coded": 0}
