@@ -8,6 +8,7 @@ sorted keys).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -110,3 +111,13 @@ def write_yaml(obj: Any, target: str | os.PathLike[str]) -> None:
 
 def read_yaml(path: str | os.PathLike[str]) -> Any:
     return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in chunks (documents can be several MB): the one
+    checksum the provenance record and the verification manifest both use."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.io import sha256_file
 from analysis.render import find_shortcodes
 from analysis.tables import markdown_table
 
@@ -108,14 +109,6 @@ def flatten(variables: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
         else:
             out[full] = str(v)
     return out
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def code_version(files: Iterable[str | Path], root: str | Path = ".") -> str:

@@ -22,7 +22,6 @@ Exit codes: 0 every file reproduced; 1 some file differs, is missing or is unexp
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import re
 import shutil
@@ -35,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, TextIO
 
-from analysis.io import write_text
+from analysis.io import sha256_file, write_text
 
 MANIFEST = "results.sha256"
 
@@ -103,15 +102,6 @@ class VerifyError(Exception):
 
 
 # --- manifest ----------------------------------------------------------------------------
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in chunks (documents can be several MB)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def covered_files(root: Path) -> list[str]:
