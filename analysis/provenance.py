@@ -111,6 +111,20 @@ def flatten(variables: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return out
 
 
+#: Tools around the DAG that produce no result, left out of the code version.
+OUTSIDE_DAG = frozenset({"analysis/build.py", "analysis/verify.py", "analysis/environment.py"})
+
+
+def code_files(root: str | Path = ".") -> list[str]:
+    """The code whose content hash is every document's code version, relative to ``root``:
+    the analysis package (with its Lua filters) and the workflow, not :data:`OUTSIDE_DAG`."""
+    base = Path(root)
+    found = [*base.glob("analysis/**/*.py"), *base.glob("analysis/filters/*.lua"),
+             *(p for p in base.glob("workflow/**/*") if p.is_file())]
+    names = {p.relative_to(base).as_posix() for p in found if "__pycache__" not in p.parts}
+    return sorted(names - OUTSIDE_DAG)
+
+
 def code_version(files: Iterable[str | Path], root: str | Path = ".") -> str:
     """``sha256:<12 hex>`` over the code's relative paths and bytes, in sorted order."""
     digest = hashlib.sha256()

