@@ -106,9 +106,13 @@ def study1_variables(
 
 def qualitative_variables(
     participants: pd.DataFrame, segments: pd.DataFrame, tallies: Mapping[str, pd.DataFrame],
-    test: Mapping[str, Any], group: str,
+    group: str,
 ) -> dict[str, Any]:
-    """Variables of Study 2 or 3: sample, themes with tallies and coverage, the test."""
+    """Variables of Study 2 or 3: sample, themes with tallies and coverage.
+
+    No test statistic: systematic text condensation describes, it does not test, and meaning
+    units nested in a few participants would not support a test of association anyway.
+    """
     themes = tallies["themes"]
     groups = participants[group].value_counts(sort=False)
     order = list(dict.fromkeys(participants[group]))
@@ -121,9 +125,6 @@ def qualitative_variables(
         "segments": fmt_int(len(segments)),
         "subthemes": fmt_int(len(tallies["subthemes"])),
         "themes": fmt_int(len(themes)),
-        "test": {"name": str(test["test"]), "chi2": f"{test['chi2']:.2f}",
-                 "df": str(test["df"]), "p": fmt_p(test["p_value"]),
-                 "min_expected": f"{test['min_expected']:.1f}"},
         "group_n": {key(g): fmt_int(groups[g]) for g in order},
     }
     for i, t in enumerate(themes.itertuples(index=False), start=1):
@@ -220,10 +221,10 @@ def study1_tables(
 
 
 def qualitative_tables(
-    prefix: str, tallies: Mapping[str, pd.DataFrame], group_label: str, test: Mapping[str, Any],
+    prefix: str, tallies: Mapping[str, pd.DataFrame], group_label: str,
     participants: pd.DataFrame, group: str,
 ) -> dict[str, str]:
-    """Theme / subtheme tallies with coverage, and the theme × group table with its test."""
+    """Theme / subtheme tallies with coverage, and the theme × group table (descriptive)."""
     subs = tallies["subthemes"]
     themes = tallies["themes"].set_index("theme")
     rows = []
@@ -245,8 +246,8 @@ def qualitative_tables(
     for g in by.columns:
         table[f"{g} (n = {int(sizes[g])})"] = [
             f"{int(by.loc[t, g])} ({cov.loc[t, g]})" for t in by.index]
-    note = (f"Cells: meaning units (participants contributing / group size). {test['test']}: "
-            f"χ²({test['df']}) = {test['chi2']:.2f}, p = {fmt_p(test['p_value'])}.")
+    note = ("Cells: meaning units (participants contributing / group size). The counts describe"
+            " the material; they are not tested, since meaning units are nested in participants.")
     out[f"{prefix}-groups"] = markdown_table(
         table, f"Meaning units per theme by {group_label}", f"{prefix}-groups",
         align=["l"] + ["r"] * (table.shape[1] - 1), note=note)
@@ -366,19 +367,42 @@ def hierarchy_table(prefix: str, hierarchy: pd.DataFrame, group_label: str) -> s
                           align=["l"] + ["r"] * len(groups), note=note)
 
 
-def quotation_blocks(bank: pd.DataFrame, rule: str, synthetic: bool) -> dict[int, str]:
-    """Markdown per theme (numbered in codebook order): each subgroup with its quotation.
+def _voiced(row: Any, noun: str, group_label: str) -> str:
+    """'Voiced by 12 of 17 managers, in every focus group (FG1: 3 of 5; ...); 34 meaning
+    units.' -- the n-of-N tally behind a subgroup and where its voices came from."""
+    parts = [p.rsplit(": ", 1) for p in str(row.by_group).split("; ")]
+    spoke = [g for g, n in parts if int(n.split()[0]) > 0]
+    where = (f"in every {group_label}" if len(spoke) == len(parts)
+             else f"only in {join_words(spoke)}" if spoke else "in no group")
+    return (f"Voiced by {fmt_int(row.voiced_by)} of {fmt_int(row.of)} {noun}, {where} "
+            f"({row.by_group}); {fmt_int(row.units)} meaning units.")
 
-    On synthetic data every attribution says so, so that no sentence written for the
-    compendium can pass for a participant's words; key 0 is the selection rule.
+
+def quotation_blocks(
+    condensates: pd.DataFrame, bank: pd.DataFrame, rule: str, synthetic: bool, noun: str,
+    group_label: str,
+) -> dict[int, str]:
+    """Markdown per theme (numbered in codebook order): the STC report of each subgroup.
+
+    Per subgroup: a subheading with its name, the condensate, the n-of-N "voiced by" tally
+    and two to four quotations, each labelled with the speaker's pseudonym and group. On
+    synthetic data the condensate and every attribution say so, so that no sentence written
+    for the compendium can pass for the analysts' or a participant's words; key 0 is the
+    selection rule.
     """
     tag = " (synthetic meaning unit)" if synthetic else ""
+    ctag = " (synthetic, written for this compendium)" if synthetic else ""
     blocks: dict[int, str] = {}
-    for i, theme in enumerate(dict.fromkeys(bank["theme"]), start=1):
+    for i, theme in enumerate(dict.fromkeys(condensates["theme"]), start=1):
         parts = []
-        for q in bank[bank["theme"] == theme].itertuples(index=False):
-            parts.append(f"*{q.subtheme}* ({fmt_int(q.units)} meaning units; code group "
-                         f"*{q.code}*):\n\n> {q.text}\n>\n> — {q.quote_label}{tag}\n")
+        for c in condensates[condensates["theme"] == theme].itertuples(index=False):
+            quotes = bank[(bank["theme"] == theme) & (bank["subtheme"] == c.subtheme)]
+            lines = [f"### {c.subtheme} {{.unnumbered}}\n",
+                     f"*Condensate{ctag}:* \u201c{c.condensate}\u201d\n",
+                     _voiced(c, noun, group_label) + "\n"]
+            lines += [f"> {q.text}\n>\n> — {q.quote_label}{tag}\n" for q in
+                      quotes.itertuples(index=False)]
+            parts.append("\n".join(lines))
         blocks[i] = "\n".join(parts)
     blocks[0] = f"Quotations were chosen by a fixed rule: {rule[0].lower()}{rule[1:]}\n"
     return blocks

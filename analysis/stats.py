@@ -1,4 +1,4 @@
-"""Statistics with statsmodels: intervals, trend model, contingency tests.
+"""Statistics with statsmodels: the intervals and trend model of Study 1.
 
 Kept apart from the tallies so each number in a manuscript has one producing function. All
 results are plain dicts or frames with rounded floats so that JSON outputs are byte-stable.
@@ -11,8 +11,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats as sstats
-from statsmodels.stats.contingency_tables import Table
 from statsmodels.stats.proportion import proportion_confint
 
 DIGITS = 4
@@ -62,34 +60,3 @@ def logistic_trend(years: pd.Series, involved: pd.Series) -> dict[str, float | i
         "p_value": round(float(model.pvalues["year_c"]), DIGITS),
         "converged": bool(model.mle_retvals["converged"]),
     }
-
-
-def contingency_test(
-    table: pd.DataFrame, *, seed: int, n_resamples: int = 20000
-) -> dict[str, float | int | str]:
-    """Association of rows and columns of a count table.
-
-    Pearson's chi-square from statsmodels; when any expected count is below 5 the asymptotic
-    p-value is not trusted and the Fisher–Freeman–Halton exact test is reported instead, its
-    p-value estimated by seeded Monte Carlo (an exact enumeration is infeasible for r×c).
-    """
-    obs = np.array(table.to_numpy(dtype=float))  # a writable copy
-    fitted = Table(obs, shift_zeros=False)  # zeros are data here, not to be smoothed
-    chi = fitted.test_nominal_association()
-    expected = fitted.fittedvalues
-    min_expected = float(np.min(expected))
-    result: dict[str, float | int | str] = {
-        "chi2": round(float(chi.statistic), DIGITS),
-        "df": int(chi.df),
-        "p_chi2": round(float(chi.pvalue), DIGITS),
-        "min_expected": round(min_expected, 2),
-        "n": int(obs.sum()),
-    }
-    if min_expected < 5:
-        method = sstats.MonteCarloMethod(n_resamples=n_resamples, rng=np.random.default_rng(seed))
-        res = sstats.fisher_exact(obs.astype(int), method=method)
-        result.update(test="Fisher–Freeman–Halton (Monte Carlo)", p_value=round(float(
-            res.pvalue), DIGITS), n_resamples=n_resamples)
-    else:
-        result.update(test="Pearson chi-square", p_value=result["p_chi2"], n_resamples=0)
-    return result

@@ -44,6 +44,7 @@ from analysis.qdpx import read_qdpx
 Paths = Mapping[str, str]
 
 GROUP_LABEL = {"study2": "focus group", "study3": "participant group"}
+PARTICIPANTS_NOUN = {"study2": "managers", "study3": "participants"}
 
 
 def _articles(path: str) -> pd.DataFrame:
@@ -134,11 +135,16 @@ def tallies_study_step(inp: Paths, out: Paths, group: str = "group") -> None:
         write_csv(df, out[name])
 
 
-def quotations_step(inp: Paths, out: Paths, group: str = "group") -> None:
-    """The quotations bank: one meaning unit per subgroup, by the documented rule."""
-    bank = quotations.quotation_bank(read_csv(inp["segments"]), read_csv(inp["participants"]),
-                                     read_csv(inp["codebook"]), group)
-    write_csv(bank, out["bank"])
+def quotations_step(inp: Paths, out: Paths, study: str, group: str = "group") -> None:
+    """Condensates and two to four quotations per subgroup, speakers checked (STC reporting)."""
+    from analysis.validate import read_table, schema_path
+
+    bank = read_table(inp["stc_bank"], schema_path("stc_bank"))
+    condensates, bank_rows = quotations.condensation_report(
+        read_csv(inp["segments"]), read_csv(inp["participants"]), read_csv(inp["codebook"]),
+        bank[bank["study"] == study], group, label=inp["segments"])
+    write_csv(bank_rows, out["bank"])
+    write_csv(condensates, out["condensates"])
 
 
 # ------------------------------------------------------------------------------ stats
@@ -175,11 +181,6 @@ def reliability_step(inp: Paths, out: Paths) -> None:
         table = reliability.per_code_table(summary, read_csv(inp["codebook"]))
     write_json(summary, out["summary"])
     write_csv(table, out["table"])
-
-
-def stats_study_step(inp: Paths, out: Paths, seed: int) -> None:
-    table = read_csv(inp["by_group"]).set_index("theme").astype(int)
-    write_json(stats.contingency_test(table, seed=seed), out["test"])
 
 
 # --------------------------------------------------------------------------- figures
@@ -271,19 +272,18 @@ def assemble_step(inp: Paths, out: Paths, mode: str) -> None:
         tq = _load_many(inp, f"s{k}_")
         parts = read_csv(inp[f"participants{k}"])
         segs = read_csv(inp[f"segments{k}"])
-        test = read_json(inp[f"test{k}"])
-        variables[study] = assemble.qualitative_variables(parts, segs, tq, test, "group")
+        variables[study] = assemble.qualitative_variables(parts, segs, tq, "group")
         prefix = study.replace("study", "s")
-        tables |= assemble.qualitative_tables(prefix, tq, GROUP_LABEL[study], test, parts,
-                                              "group")
+        tables |= assemble.qualitative_tables(prefix, tq, GROUP_LABEL[study], parts, "group")
         summary = read_json(inp[f"reliability{k}"])
         variables[study]["reliability"] = assemble.reliability_variables(summary, len(segs))
         tables[f"{prefix}-reliability"] = assemble.reliability_table(
             prefix, read_numbers_csv(inp[f"reliability_table{k}"]), summary)
         tables[f"{prefix}-hierarchy"] = assemble.hierarchy_table(prefix, tq["hierarchy"],
                                                                  GROUP_LABEL[study])
-        blocks = assemble.quotation_blocks(read_csv(inp[f"quotations{k}"]), quotations.RULE,
-                                           synthetic=mode == "synthetic")
+        blocks = assemble.quotation_blocks(
+            read_numbers_csv(inp[f"condensates{k}"]), read_csv(inp[f"quotations{k}"]),
+            quotations.RULE, mode == "synthetic", PARTICIPANTS_NOUN[study], GROUP_LABEL[study])
         for i, text in blocks.items():
             tables[f"{prefix}-quotes-{'rule' if i == 0 else f'theme{i}'}"] = text
     matrix = read_numbers_csv(inp["matrix"])

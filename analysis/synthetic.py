@@ -258,6 +258,38 @@ def _participants_study3(params: Mapping[str, Any], rng: np.random.Generator) ->
     return pd.DataFrame(rows)
 
 
+def check_phrase_roles(study: str, codebook: Sequence[Mapping[str, Any]],
+                       roles: Sequence[str]) -> None:
+    """Every phrase names its speakers' roles, each a role of the study's participants, and
+    every role has something to say on every theme (else the generator could not follow the
+    theme weights)."""
+    problems = []
+    for t in codebook:
+        spoken: set[str] = set()
+        for s in t["subthemes"]:
+            if not str(s.get("condensate", "")).strip():
+                problems.append(f"{study} subtheme {s['subtheme']!r} has no condensate")
+            for c in s["codes"]:
+                for ph in c["phrases"]:
+                    if not isinstance(ph, Mapping) or not ph.get("roles") or not ph.get("text"):
+                        problems.append(f"{study} code {c['code']!r}: a phrase needs `text` and"
+                                        f" a non-empty list of `roles`, found {ph!r}")
+                        continue
+                    unknown = sorted(set(ph["roles"]) - set(roles))
+                    if unknown:
+                        problems.append(f"{study} code {c['code']!r}: roles {unknown} are not"
+                                        f" participant roles of the study ({list(roles)})")
+                    spoken |= set(ph["roles"])
+        problems += [f"{study} theme {t['theme']!r}: no phrase a {r} may say"
+                     for r in roles if r not in spoken]
+    if problems:
+        raise ValueError("config/synthetic-codebooks.yaml: " + "; ".join(problems))
+
+
+def _pick(items: Sequence[Any], rng: np.random.Generator) -> Any:
+    return items[int(rng.integers(len(items)))]
+
+
 def _segments(
     study: str,
     participants: pd.DataFrame,
@@ -266,17 +298,24 @@ def _segments(
     params: Mapping[str, Any],
     rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """Meaning units: each participant speaks to themes in proportion to the weights."""
+    """Meaning units: each participant speaks to themes in proportion to the weights, and
+    only in phrases that a participant of their role may say (subgroup, code group and
+    phrase drawn uniformly among those that hold such a phrase)."""
     lo, hi = params["segments_per_participant"]
     rows = []
     for p in participants.itertuples(index=False):
         weights = theme_weights[p.group] if isinstance(theme_weights, Mapping) else theme_weights
         w = np.asarray(weights, dtype=float)
+
+        def says(ph: Mapping[str, Any], role: str = p.role) -> bool:
+            return role in ph["roles"]
+
         for k in range(1, int(rng.integers(int(lo), int(hi) + 1)) + 1):
             theme = codebook[int(rng.choice(len(codebook), p=w / w.sum()))]
-            sub = theme["subthemes"][int(rng.integers(len(theme["subthemes"])))]
-            code = sub["codes"][int(rng.integers(len(sub["codes"])))]
-            text = code["phrases"][int(rng.integers(len(code["phrases"])))]
+            sub = _pick([s for s in theme["subthemes"]
+                         if any(says(ph) for c in s["codes"] for ph in c["phrases"])], rng)
+            code = _pick([c for c in sub["codes"] if any(says(ph) for ph in c["phrases"])], rng)
+            text = _pick([ph["text"] for ph in code["phrases"] if says(ph)], rng)
             rows.append(
                 {
                     "segment_id": f"{study}-{p.participant_id}-{k:02d}",
@@ -290,6 +329,30 @@ def _segments(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def stc_bank(codebooks: Mapping[str, Sequence[Mapping[str, Any]]]) -> pd.DataFrame:
+    """The condensate of every subgroup and the speakers' roles allowed for every phrase.
+
+    The quotations rule reads this sheet: it prints the condensates and refuses a quotation
+    whose speaker's role the phrase does not allow. ``speakers`` of a condensate are the
+    roles whose phrases it sums up.
+    """
+    rows = []
+    for study, cb in codebooks.items():
+        for t in cb:
+            for s in t["subthemes"]:
+                phrases = [(c["code"], ph) for c in s["codes"] for ph in c["phrases"]]
+                roles = sorted({r for _, ph in phrases for r in ph["roles"]})
+                rows.append({"study": study, "theme": t["theme"], "subtheme": s["subtheme"],
+                             "code": "", "kind": "condensate",
+                             "text": " ".join(str(s["condensate"]).split()),
+                             "speakers": "; ".join(roles)})
+                rows += [{"study": study, "theme": t["theme"], "subtheme": s["subtheme"],
+                          "code": code, "kind": "phrase", "text": ph["text"],
+                          "speakers": "; ".join(ph["roles"])} for code, ph in phrases]
+    return pd.DataFrame(rows, columns=["study", "theme", "subtheme", "code", "kind", "text",
+                                       "speakers"])
 
 
 def _second_codes(
@@ -423,11 +486,13 @@ def generate(params: Mapping[str, Any], codebooks: Mapping[str, Any]) -> Synthet
         "focus_groups"
     ]:
         raise ValueError("study2.focus_group_sizes must give the published 17 managers in 4 groups")
+    check_phrase_roles("study2", codebooks["study2"], sorted(set(s2p["role"])))
     s2s = _segments("S2", s2p, codebooks["study2"], params["study2"]["theme_weights"],
                     params["study2"], rng)
     s3p = _participants_study3(params["study3"], rng)
     if list(params["study3"]["group_sizes"]) != list(pub["study3"]["groups"]):
         raise ValueError("study3.group_sizes must name the three published participant groups")
+    check_phrase_roles("study3", codebooks["study3"], list(params["study3"]["group_sizes"]))
     s3s = _segments("S3", s3p, codebooks["study3"], params["study3"]["theme_weights"],
                     params["study3"], rng)
     # the double-coded subsets draw from their own stream, so the primary coding stays put
@@ -442,6 +507,7 @@ def generate(params: Mapping[str, Any], codebooks: Mapping[str, Any]) -> Synthet
             "study1/extraction.csv": s1,
             "study1/prisma.csv": prisma,
             "stage-map.csv": stage_map(codebooks),
+            "stc-bank.csv": stc_bank(codebooks),
         },
         projects=projects,
     )

@@ -1,4 +1,7 @@
-"""What the documents read: number formats, quotation blocks, the reliability table."""
+"""What the documents read: number formats, the reliability table.
+
+The STC fragments (condensates, quotations) are tested in tests/test_stc_reporting.py.
+"""
 
 from __future__ import annotations
 
@@ -12,21 +15,6 @@ def test_norwegian_formats_numbers_only() -> None:
                              "ci": "0.78–0.99", "deep": {"k": "172"}})
     assert nb == {"n": "13\u00a0178", "pct": "12,5", "name": "Medline", "ci": "0.78–0.99",
                   "deep": {"k": "172"}}
-
-
-def test_quotation_blocks_mark_synthetic_units_and_state_the_rule() -> None:
-    bank = pd.DataFrame({"theme": ["T1", "T1", "T2"], "subtheme": ["a", "b", "c"],
-                         "code": ["x", "y", "z"], "units": [3, 1, 2],
-                         "quote_label": ["Manager 1, FG1", "Manager 2, FG2", "Peer worker 1"],
-                         "text": ["One.", "Two.", "Three."]})
-    blocks = assemble.quotation_blocks(bank, "For each subgroup, the median one.", True)
-    assert sorted(blocks) == [0, 1, 2]
-    assert blocks[0] == ("Quotations were chosen by a fixed rule: for each subgroup, the median"
-                         " one.\n")
-    assert "> One.\n>\n> — Manager 1, FG1 (synthetic meaning unit)" in blocks[1]
-    assert "*b* (1 meaning units; code group *y*)" in blocks[1] and "Three." in blocks[2]
-    real = assemble.quotation_blocks(bank, "Rule.", False)
-    assert "synthetic" not in real[1]
 
 
 def test_reliability_table_marks_undefined_kappa() -> None:

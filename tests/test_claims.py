@@ -244,6 +244,8 @@ def test_dag_claims_match_then_a_broken_fact_fails_the_build(tmp_path: Path) -> 
     edit_qdpx(work / "data/synthetic/study2/study2.qdpx", rename)
     stage_map = work / "data/synthetic/stage-map.csv"
     stage_map.write_text(rename(stage_map.read_text(encoding="utf-8")), encoding="utf-8")
+    stc_bank = work / "data/synthetic/stc-bank.csv"  # condensates and phrases name the theme
+    stc_bank.write_text(rename(stc_bank.read_text(encoding="utf-8")), encoding="utf-8")
 
     failed = snakemake(work, TARGET)
     output = failed.stdout + failed.stderr

@@ -46,22 +46,3 @@ def test_logistic_trend_recovers_an_increasing_trend() -> None:
     assert res["converged"] and res["n"] == 400
     assert res["or_low"] < math.exp(0.2) < res["or_high"]
     assert res["p_value"] < 0.001
-
-
-def test_contingency_uses_chi_square_for_large_counts() -> None:
-    table = pd.DataFrame([[30, 10], [10, 30]])
-    res = stats.contingency_test(table, seed=1)
-    assert res["test"] == "Pearson chi-square"
-    # expected 20 in every cell: 4 × (10²/20) = 20
-    assert res["chi2"] == pytest.approx(20.0, abs=1e-3)
-    assert res["df"] == 1
-
-
-def test_contingency_switches_to_exact_test_for_small_counts() -> None:
-    table = pd.DataFrame([[5, 0, 1], [0, 4, 1]])
-    res = stats.contingency_test(table, seed=7, n_resamples=5000)
-    assert res["test"].startswith("Fisher")
-    assert res["min_expected"] < 5
-    again = stats.contingency_test(table, seed=7, n_resamples=5000)
-    assert again == res  # seeded: reproducible
-    assert 0 < res["p_value"] < 0.05

@@ -1,4 +1,7 @@
-"""REFI-QDA projects to systematic-text-condensation tables, and the quotations bank."""
+"""REFI-QDA projects to systematic-text-condensation tables, and quotation labels.
+
+The quotation rule and the speaker check are tested in tests/test_stc_reporting.py.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis.qdpx import stable_guid, write_qdpx
-from analysis.quotations import RULE, quotation_bank, quote_label
+from analysis.quotations import quote_label
 from analysis.stc import coded_study_from_qdpx
 from analysis.validate import InputError
 
@@ -101,28 +104,6 @@ def test_missing_case_variable_is_named(tmp_path: Path) -> None:
                           "group": ["FG1"], "session": ["FG1"], "source_ids": [gid("src")]})
     with pytest.raises(InputError, match="no variable named 'service_level'"):
         coded_study_from_qdpx(project(tmp_path, cases=cases))
-
-
-def test_quotation_bank_follows_the_documented_rule() -> None:
-    participants = pd.DataFrame({"participant_id": ["p1", "p2"], "label": ["Manager 1",
-                                 "Manager 2"], "group": ["FG1", "FG2"]})
-    codebook = pd.DataFrame({"theme": ["T", "T", "T"], "subtheme": ["s1", "s1", "s2"],
-                             "code": ["big", "small", "other"]})
-    segments = pd.DataFrame({
-        "segment_id": ["a", "b", "c", "d", "e", "f", "g"],
-        "participant_id": ["p1", "p2", "p1", "p2", "p1", "p1", "p2"],
-        "theme": ["T"] * 7, "subtheme": ["s1"] * 4 + ["s2"] * 3,
-        "code": ["big", "big", "big", "small", "other", "other", "other"],
-        "text": ["x" * 10, "y" * 20, "z" * 40, "w" * 20, "y" * 20, "v" * 9, "u" * 30],
-    })
-    bank = quotation_bank(segments, participants, codebook, "group")
-    # s1: largest code group "big", median length 20 -> "b" (Manager 2, FG2).
-    # s2: "e" repeats a quoted text and is skipped; "f" and "g" tie on distance to the
-    # median (19.5) and "f" wins because Manager 1 has not been quoted yet.
-    assert bank["segment_id"].tolist() == ["b", "f"]
-    assert bank["quote_label"].tolist() == ["Manager 2, FG2", "Manager 1, FG1"]
-    assert bank["units"].tolist() == [4, 3]
-    assert "median length" in RULE
 
 
 def test_quote_label_does_not_repeat_the_group() -> None:

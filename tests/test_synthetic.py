@@ -50,7 +50,7 @@ def test_study2_and_3_reproduce_the_published_facts() -> None:
     p2 = s2.participants
     assert len(p2) == 17 and p2["group"].nunique() == 4 and set(p2["role"]) == {"manager"}
     assert list(dict.fromkeys(s2.codebook["theme"])) == [
-        "Peer workers boost the ongoing shift toward more service-user involvement",
+        "Peer workers boost the ongoing shift toward increased service user involvement",
         "Peer workers are highly valued in the service transformation process",
         "Managers involve peer workers as partners in co-creation",
     ]

@@ -15,9 +15,9 @@ NOTEBOOK_INPUTS = {
             "themes": f"results/tallies/{study}/themes.csv",
             "subthemes": f"results/tallies/{study}/subthemes.csv",
             "by_group": f"results/tallies/{study}/by_group.csv",
-            "test": f"results/stats/{study}/group_theme_test.json",
             "hierarchy": f"results/tallies/{study}/hierarchy.csv",
             "quotations": f"results/tallies/{study}/quotations.csv",
+            "condensates": f"results/tallies/{study}/condensates.csv",
             "reliability": f"results/stats/{study}/reliability.json",
             "codings": f"results/clean/{study}_codings.csv",
         }

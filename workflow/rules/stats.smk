@@ -1,5 +1,7 @@
-# Statistics (statsmodels): Wilson intervals, the logistic trend, contingency tests and
-# intercoder reliability (Cohen, Fleiss, Krippendorff).
+# Statistics (statsmodels): Wilson intervals and the logistic trend of Study 1, and the
+# audit of the qualitative coding on the double-coded subset (Cohen, Fleiss, Krippendorff).
+# Studies 2 and 3 get no hypothesis test: systematic text condensation reports condensates
+# and quotations, and a test on meaning units nested in participants would be invalid.
 
 
 rule stats_study1:
@@ -20,19 +22,6 @@ rule stats_study1:
         "logs/stats/study1.log",
     script:
         "../scripts/stats_study1.py"
-
-
-rule stats_study:
-    input:
-        by_group=rules.tallies_study.output.by_group,
-    output:
-        test="results/stats/{study}/group_theme_test.json",
-    params:
-        seed=config["seed"],
-    log:
-        "logs/stats/{study}.log",
-    script:
-        "../scripts/stats_study.py"
 
 
 rule reliability:

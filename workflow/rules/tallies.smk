@@ -1,6 +1,7 @@
 # Thematic tallies: Study 1 counts by category; Studies 2 and 3 meaning units per theme,
 # subgroup and code group (the levels of systematic text condensation), by group, with
-# participant and character coverage; and the quotations bank.
+# participant and character coverage; and the STC report: per subgroup its condensate, who
+# voiced it, and two to four quotations whose speakers' roles are checked.
 STUDY1_TALLIES = ["role", "stage", "outcomes", "country", "period", "year", "design",
                   "sector", "setting", "role_stage"]
 QUAL_TALLIES = ["themes", "subthemes", "by_group", "coverage_by_group", "hierarchy"]
@@ -37,9 +38,14 @@ rule quotations:
         participants=rules.clean_study.output.participants,
         codebook=rules.clean_study.output.codebook,
         segments=rules.clean_study.output.segments,
+        stc_bank=data_file("stc_bank", None),
+        schema="workflow/schemas/stc_bank.schema.json",
     output:
         bank=report("results/tallies/{study}/quotations.csv", caption="../report/quotations.rst",
                     category="Studies 2 and 3", subcategory="{study}"),
+        condensates="results/tallies/{study}/condensates.csv",
+    params:
+        study=lambda w: w.study,
     log:
         "logs/tallies/{study}.quotations.log",
     script:

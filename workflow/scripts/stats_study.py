@@ -1,5 +1,0 @@
-"""Rule `stats_study`: calls analysis.steps.stats_study_step with the rule's files."""
-from analysis.rule import run
-from analysis.steps import stats_study_step
-
-run(stats_study_step, snakemake)  # noqa: F821 -- injected by Snakemake
