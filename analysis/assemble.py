@@ -127,14 +127,42 @@ def qualitative_variables(
         "themes": fmt_int(len(themes)),
         "group_n": {key(g): fmt_int(groups[g]) for g in order},
     }
+    cov = tallies["coverage_by_group"].set_index("theme")
     for i, t in enumerate(themes.itertuples(index=False), start=1):
         out[f"theme{i}"] = {
             "name": str(t.theme),
             "segments": fmt_int(t.segments),
             "participants": fmt_int(t.participants),
             "coverage": fmt_pct(100 * t.participants / t.of),
+            **_theme_voices(cov.loc[t.theme], order, group_word(order)),
         }
     return out
+
+
+def group_word(groups: list[str]) -> str:
+    """'focus group' for FG1..FGn, else 'participant group'."""
+    return "focus group" if all(g.upper().startswith("FG") for g in groups) else "participant group"
+
+
+def _theme_voices(row: pd.Series, order: list[str], word: str) -> dict[str, str]:
+    """Where a theme's voices came from, in words the prose can use without typing a
+    number: the groups it was voiced in, and the groups whose members voiced it most and
+    least widely (share of members contributing; ties joined with 'and'; 'every focus group
+    alike' when all groups' shares are equal)."""
+    share = {}
+    for g in order:
+        spoke, size = (int(x) for x in str(row[g]).split("/"))
+        share[g] = spoke / size if size else 0.0
+    voiced = [g for g in order if share[g] > 0]
+    top, low = max(share.values()), min(share.values())
+    if top == low:
+        return {"voiced_in": f"every {word}", "widest": f"every {word} alike",
+                "narrowest": f"every {word} alike"}
+    return {
+        "voiced_in": f"every {word}" if len(voiced) == len(order) else join_words(voiced),
+        "widest": join_words([g for g in order if share[g] == top]),
+        "narrowest": join_words([g for g in order if share[g] == low]),
+    }
 
 
 def synthesis_variables(matrix: pd.DataFrame, shares: pd.DataFrame) -> dict[str, Any]:
@@ -371,11 +399,20 @@ def _voiced(row: Any, noun: str, group_label: str) -> str:
     """'Voiced by 12 of 17 managers, in every focus group (FG1: 3 of 5; ...); 34 meaning
     units.' -- the n-of-N tally behind a subgroup and where its voices came from."""
     parts = [p.rsplit(": ", 1) for p in str(row.by_group).split("; ")]
-    spoke = [g for g, n in parts if int(n.split()[0]) > 0]
+    counts = {g: tuple(int(x) for x in t.split(" of ")) for g, t in parts}
+    share = {g: n / m if m else 0.0 for g, (n, m) in counts.items()}
+    spoke = [g for g in counts if counts[g][0] > 0]
     where = (f"in every {group_label}" if len(spoke) == len(parts)
              else f"only in {join_words(spoke)}" if spoke else "in no group")
-    return (f"Voiced by {fmt_int(row.voiced_by)} of {fmt_int(row.of)} {noun}, {where} "
+    text = (f"Voiced by {fmt_int(row.voiced_by)} of {fmt_int(row.of)} {noun}, {where} "
             f"({row.by_group}); {fmt_int(row.units)} meaning units.")
+    top, low = max(share.values()), min(share.values())
+    if top == low:
+        return text + f" Voiced equally widely in every {group_label}."
+    widest = join_words([g for g in counts if share[g] == top])
+    narrowest = join_words([g for g in counts if share[g] == low])
+    return text + (f" Most widely voiced in {widest}, least widely in {narrowest} (share of"
+                   " members contributing).")
 
 
 def quotation_blocks(

@@ -48,7 +48,7 @@ VARIABLE_SOURCES: dict[str, list[str]] = {
     "study{k}.segments": ["segments{k}"],
     "study{k}.subthemes": ["s{k}_subthemes"],
     "study{k}.themes": ["s{k}_themes"],
-    "study{k}.theme": ["s{k}_themes"],
+    "study{k}.theme": ["s{k}_themes", "s{k}_coverage_by_group"],
     "study{k}.reliability": ["reliability{k}"],
     "study{k}.reliability.share": ["reliability{k}", "segments{k}"],
     "synthesis": ["matrix", "shares"],
