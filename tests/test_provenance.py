@@ -21,7 +21,8 @@ OUTPUTS = {
 def test_longest_prefix_and_numbered_parts() -> None:
     assert sources_for("study1.screened", VARIABLE_SOURCES, ".") == ["prisma"]
     assert sources_for("study1.trend.or", VARIABLE_SOURCES, ".") == ["model"]
-    assert sources_for("study3.theme2.coverage", VARIABLE_SOURCES, ".") == ["s3_themes"]
+    assert sources_for("study3.theme2.coverage", VARIABLE_SOURCES, ".") == [
+        "s3_themes", "s3_coverage_by_group"]
     assert sources_for("s2-quotes-theme3", TABLE_SOURCES, "-") == ["quotations2", "condensates2"]
     with pytest.raises(KeyError, match="no provenance rule for 'study9.x'"):
         sources_for("study9.x", VARIABLE_SOURCES, ".")
