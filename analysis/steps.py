@@ -99,22 +99,23 @@ def privacy_step(inp: Paths, out: Paths, data_dir: str = "") -> None:
     columns = {"participants": ["participant_id", "label", "group", "session"],
                "codebook": ["theme", "subtheme", "code", "description"],
                "segments": ["text"],
-               "articles": ["first_author", "country", "peer_title"]}
+               "articles": ["first_author", "country", "peer_title"],
+               "stc_bank": ["theme", "subtheme", "code", "text"]}
     findings: list[privacy.Finding] = []
     scanned: dict[str, int] = {}
     for name, path in sorted(inp.items()):
+        # an absolute path is the authors' private folder: name the file, not the folder
+        label = (f"<data_dir>/{Path(path).relative_to(data_dir).as_posix()}"
+                 if Path(path).is_absolute() else path)
         if name.startswith("qdpx_"):
-            # an absolute path is the authors' private folder: name the file, not the folder
-            label = (f"<data_dir>/{Path(path).relative_to(data_dir).as_posix()}"
-                     if Path(path).is_absolute() else path)
             items = privacy.project_texts(read_qdpx(path), label)
             findings += privacy.scan_texts(items, names=names)
             scanned[label] = len(items)
             continue
         kind = next(k for k in columns if name.endswith(k))
         df = read_csv(path)
-        findings += privacy.scan_frame(df, columns[kind], path, names=names)
-        scanned[path] = int(len(df) * len(columns[kind]))
+        findings += privacy.scan_frame(df, columns[kind], label, names=names)
+        scanned[label] = int(len(df) * len(columns[kind]))
     record = privacy.summary_record(findings, scanned)
     privacy.check(findings)
     write_json(record, out["record"])

@@ -16,6 +16,7 @@ rule privacy:
         study3_participants="results/clean/study3_participants.csv",
         study3_codebook="results/clean/study3_codebook.csv",
         study3_segments="results/clean/study3_segments.csv",
+        stc_bank=data_file("stc_bank", None),  # condensates reach the documents
         names=config["privacy"]["names_file"] or [],
     output:
         record="results/privacy/gate.json",
