@@ -13,17 +13,14 @@ ENV_STAMP := $(VENV)/.installed
 SNAKEMAKE := $(BIN)/snakemake -s workflow/Snakefile
 
 # Deterministic, offline builds: fixed timestamps (the public defence, 27 Sep 2024), hash
-# seed, time zone and locale; uv never downloads a Python.
-export SOURCE_DATE_EPOCH ?= 1727395200
-export PYTHONHASHSEED := 0
-export TZ := UTC
-export LC_ALL := C.UTF-8
+# seed, time zone and locale, defined once in compendium/buildenv.py (they win over the
+# caller's environment); uv never downloads a Python.
+$(foreach kv,$(shell $(PYTHON) -m compendium.buildenv --make),$(eval export $(kv)))
 export UV_PYTHON_DOWNLOADS := never
-export MPLBACKEND := Agg
 
 DOCS := article1 article2 article3 thesis
 OUTPUTS := $(foreach d,$(DOCS),$(foreach f,html pdf docx,results/manuscripts/$(d).$(f)))
-SOURCES := $(shell find workflow analysis config data manuscript notebooks -type f \
+SOURCES := $(shell find workflow analysis compendium config data manuscript notebooks -type f \
 	! -path '*/__pycache__/*' ! -name '*.pyc' 2>/dev/null | LC_ALL=C sort)
 STAMP := results/.build-stamp
 
@@ -42,10 +39,10 @@ endif
 
 # Snakemake runs in the staging folder .build/ and results/ (and logs/) are replaced only
 # after it succeeds, so a failed build leaves the previous results as they were
-# (analysis/build.py; it also clears the lock of a build that was killed). Publishing
+# (compendium/build.py; it also clears the lock of a build that was killed). Publishing
 # mirrors .build/results exactly, so the stamp is written again after it.
 build: $(ENV_STAMP) ## run the DAG in .build/ (Snakemake decides what is out of date), publish results/ on success
-	$(BIN)/python -m analysis.build
+	$(BIN)/python -m compendium.build
 	@touch $(STAMP)
 
 env: $(ENV_STAMP) ## install the locked environment into .venv
@@ -60,7 +57,7 @@ test: $(ENV_STAMP) ## install the environment and run the test suite
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(ENV_STAMP)
-	$(BIN)/ruff check analysis tests workflow/scripts
+	$(BIN)/ruff check analysis compendium tests workflow/scripts
 
 synthetic: $(ENV_STAMP) ## regenerate data/synthetic/ (byte-identical unless parameters change)
 	$(BIN)/python -m analysis.synthetic
@@ -73,10 +70,10 @@ environment: $(ENV_STAMP) ## rewrite environment.yml from uv.lock
 	$(BIN)/python -m analysis.environment uv.lock environment.yml
 
 manifest: $(STAMP) ## write results.sha256 from the current results/ (commit it with your change)
-	$(BIN)/python -m analysis.verify manifest
+	$(BIN)/python -m compendium.verify manifest
 
 verify: $(ENV_STAMP) ## rebuild a clean copy offline and compare it with results.sha256
-	$(BIN)/python -m analysis.verify check
+	$(BIN)/python -m compendium.verify check
 
 clean: ## remove generated results, logs and the staging folder (not the environment)
 	rm -rf results logs .snakemake .build

@@ -58,10 +58,10 @@ re-run (``--rerun-incomplete``).
 
 Usage::
 
-    python -m analysis.build [--root DIR] [snakemake arguments ...]
+    python -m compendium.build [--root DIR] [snakemake arguments ...]
 
-e.g. ``python -m analysis.build --configfile /secure/private.yaml`` or
-``python -m analysis.build results/manuscripts/article2.pdf``. Relative paths in the
+e.g. ``python -m compendium.build --configfile /secure/private.yaml`` or
+``python -m compendium.build results/manuscripts/article2.pdf``. Relative paths in the
 Snakemake arguments are read from the repository root (configuration files) or from the
 staging folder, which mirrors it (targets and everything the rules read), so they mean
 the same as in a plain ``snakemake`` run at the root.
@@ -88,6 +88,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from compendium.buildenv import deterministic
+
 STAGE = ".build"
 #: Folders Snakemake writes (in the staging folder) and the build publishes (at the root).
 PUBLISHED = ("results", "logs")
@@ -98,10 +100,6 @@ NOT_SOURCES = frozenset({*PUBLISHED, "bench"})
 SOURCE_IGNORE = frozenset({"__pycache__"})
 MARKER = ".publishing"
 LOCK = ".lock"
-#: Same defaults as the Makefile exports, so tests and scripts calling this module directly
-#: build the same bytes as ``make``. Values already in the environment win.
-DETERMINISM = {"SOURCE_DATE_EPOCH": "1727395200", "PYTHONHASHSEED": "0", "TZ": "UTC",
-               "LC_ALL": "C.UTF-8", "MPLBACKEND": "Agg"}
 KILL_HOOK = "ANALYSIS_BUILD_KILL_AFTER_PUBLISHING"
 #: Snakemake options (argparse destinations) after which a successful exit does not mean
 #: that the whole default target is built and up to date.
@@ -163,16 +161,16 @@ def exclusive(stage: Path) -> Iterator[None]:
 
 
 def build_env(root: Path) -> dict[str, str]:
-    """Environment of the Snakemake run: determinism defaults, this tree's ``analysis``.
+    """Environment of the Snakemake run: the determinism variables
+    (:data:`compendium.buildenv.DETERMINISM`, which win over the caller's), this tree's
+    ``analysis``.
 
     ``PYTHONPATH`` (the snapshot of ``root`` in ``.build``) makes the rule scripts and
     notebook kernels import the ``analysis`` package of the tree being built, not whatever
     an editable install points at; the interpreter's own ``bin`` goes first on ``PATH`` so
     ``python``/``jupyter`` are the environment's.
     """
-    env = dict(os.environ)
-    for key, value in DETERMINISM.items():
-        env.setdefault(key, value)
+    env = deterministic()
     code = str(root / STAGE)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (code, env.get("PYTHONPATH")) if p)
     env["PATH"] = os.pathsep.join(
@@ -478,7 +476,7 @@ def build(root: Path, extra_args: Sequence[str] = ()) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m analysis.build", allow_abbrev=False,
+        prog="python -m compendium.build", allow_abbrev=False,
         description="Run the Snakemake DAG in .build/ and publish results/ only on success; "
                     "other arguments are passed to Snakemake.")
     parser.add_argument("--root", type=Path, default=Path.cwd(),
