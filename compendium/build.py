@@ -27,17 +27,12 @@ DAG runs in a persistent staging folder and its outputs are *published* to ``res
     absolute path (a relative one is read from ``.build``, i.e. relative to the repository
     root, which ``../elsewhere`` is not); it is read in place, never copied.
 
-publishing
-    ``results/`` (and ``logs/``) are made equal to ``.build/results`` (``.build/logs``):
-    new or changed files are copied to a temporary file beside the target, given the
-    source's modification time and renamed into place (``os.replace``, atomic); files and
-    folders that no longer exist are deleted; nothing else is kept. A marker file,
-    ``.build/.publishing``, exists from just before the first copy to just after the last
-    deletion. A build killed while publishing leaves it behind; the next build publishes
-    first (``.build/results`` is still exactly the successful state, since Snakemake has
-    not run since) and only then runs Snakemake. So only a publish that is itself killed
-    can leave a mix of two builds in ``results/``, and the next build, even one that
-    fails, repairs it before doing anything else.
+publishing and rolling back
+    ``results/`` (and ``logs/``) are made equal to ``.build/results`` (``.build/logs``) only
+    after a full, successful run; a failed (or killed) attempt is rolled back, so
+    ``.build/results`` is again the published state and no later attempt trusts an output
+    the failed one made. Both are in :mod:`compendium.publish`, with the markers that let a
+    killed publish be finished, and a killed attempt be undone, by the next build.
 
 Only a build of the whole DAG is published: with Snakemake arguments that name targets or
 select a partial or non-building run (``-n``, ``--until``, ``--summary``...) the staging
@@ -76,11 +71,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import hashlib
 import io
 import os
-import shutil
 import signal
-import stat
 import subprocess
 import sys
 import threading
@@ -89,18 +83,30 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from compendium.buildenv import deterministic
+from compendium.publish import (
+    KILL_HOOK,
+    MARKER,
+    PUBLISHED,
+    STAGE,
+    _remove,
+    _sync_file,
+    begin_attempt,
+    end_attempt,
+    mirror,
+    needs_rollback,
+    publish,
+    rollback,
+)
 
-STAGE = ".build"
-#: Folders Snakemake writes (in the staging folder) and the build publishes (at the root).
-PUBLISHED = ("results", "logs")
+__all__ = ["KILL_HOOK", "MARKER", "build", "build_env", "data_mode", "is_full_build",
+           "main", "mirror", "publish", "rollback", "snapshot_sources"]
+
 #: Top-level entries that are not sources (never copied into the staging folder): what the
 #: build and the benchmark generate. Hidden entries (.git, .venv, .build...) never are.
 NOT_SOURCES = frozenset({*PUBLISHED, "bench"})
 #: Names below a source folder that are neither copied nor deleted in the snapshot.
 SOURCE_IGNORE = frozenset({"__pycache__"})
-MARKER = ".publishing"
 LOCK = ".lock"
-KILL_HOOK = "ANALYSIS_BUILD_KILL_AFTER_PUBLISHING"
 #: Snakemake options (argparse destinations) after which a successful exit does not mean
 #: that the whole default target is built and up to date.
 PARTIAL = ("targets", "target_jobs", "dryrun", "touch", "until", "omit_from", "allowed_rules",
@@ -282,151 +288,78 @@ def run_snakemake(cmd: Sequence[str], root: Path, env: dict[str, str]) -> int:
     return code if code >= 0 else 128 - code  # killed by a signal: the shell's convention
 
 
-# ---------------------------------------------------------------------------- publishing
-
-
-def _is_scratch(name: str) -> bool:
-    """Temporary names of :mod:`analysis.io` (``.x.part``, ``.x.<random>.part``) and ours."""
-    return name.startswith(".") and name.endswith(".part")
-
-
-def _tree(folder: Path, ignore: frozenset[str] = frozenset()
-          ) -> tuple[set[Path], set[Path]]:
-    """Relative paths of the files and folders below ``folder`` (scratch and ``ignore``
-    names skipped)."""
-    files: set[Path] = set()
-    dirs: set[Path] = set()
-    if not folder.is_dir():
-        return files, dirs
-    for dirpath, dirnames, filenames in os.walk(folder):
-        base = Path(dirpath).relative_to(folder)
-        dirnames[:] = sorted(d for d in dirnames if not _is_scratch(d) and d not in ignore)
-        dirs.update(base / d for d in dirnames)
-        files.update(base / f for f in filenames if not _is_scratch(f) and f not in ignore)
-    return files, dirs
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
-
-
-def _same_bytes(a: Path, b: Path) -> bool:
-    """Byte comparison (not :func:`filecmp.cmp`, whose cache trusts size and mtime)."""
-    with a.open("rb") as fa, b.open("rb") as fb:
-        while True:
-            block = fa.read(1 << 20)
-            if block != fb.read(1 << 20):
-                return False
-            if not block:
-                return True
-
-
-def _sync_file(source: Path, target: Path, *, exact: bool = False) -> bool:
-    """Make ``target`` a copy of ``source`` (bytes, mode, mtime); True if bytes were copied.
-
-    Unchanged files are recognised by size and mtime (rsync's quick check), which is safe
-    for Snakemake's outputs: every rewrite gives a new mtime. ``exact`` (for sources, which
-    a user may restore with an old mtime) compares the bytes whenever the sizes agree, and
-    only re-stamps the mtime when the bytes are the same.
-    """
-    st = source.stat()
-    try:
-        tst = target.lstat()
-    except FileNotFoundError:
-        tst = None
-    if tst is not None and stat.S_ISREG(tst.st_mode) and tst.st_size == st.st_size:
-        same_time = tst.st_mtime_ns == st.st_mtime_ns
-        if same_time and not exact:
-            return False
-        if exact and _same_bytes(source, target):
-            if not same_time or stat.S_IMODE(tst.st_mode) != stat.S_IMODE(st.st_mode):
-                os.chmod(target, stat.S_IMODE(st.st_mode))
-                os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
-            return False
-    if tst is not None and not stat.S_ISREG(tst.st_mode):
-        _remove(target)
-    tmp = target.with_name(f".{target.name}.publish.part")
-    shutil.copyfile(source, tmp)
-    os.chmod(tmp, stat.S_IMODE(st.st_mode))
-    os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
-    os.replace(tmp, target)
-    return True
-
-
-class _KillHook:
-    """The documented test hook: SIGKILL this process after N copied files."""
-
-    def __init__(self) -> None:
-        value = os.environ.get(KILL_HOOK, "")
-        self.left = int(value) if value.strip() else None
-
-    def copied(self) -> None:
-        if self.left is None:
-            return
-        self.left -= 1
-        if self.left <= 0:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-
-def mirror(src: Path, dst: Path, hook: _KillHook | None = None, *, exact: bool = False,
-           ignore: frozenset[str] = frozenset()) -> int:
-    """Make ``dst`` equal to ``src``: same files, bytes, modes and mtimes; nothing else.
-
-    Idempotent and restartable: every file is replaced atomically (temporary file beside
-    it, then ``os.replace``), unchanged files are skipped, and deletions come last, so
-    running it again after an interruption finishes the job. Names in ``ignore`` are left
-    alone on both sides. Returns the number of files copied.
-    """
-    files, dirs = _tree(src, ignore)
-    if dst.is_symlink() or dst.exists() and not dst.is_dir():
-        _remove(dst)
-    dst.mkdir(parents=True, exist_ok=True)
-    for rel in sorted(dirs, key=lambda p: len(p.parts)):
-        target = dst / rel
-        if target.is_symlink() or target.exists() and not target.is_dir():
-            _remove(target)
-        target.mkdir(exist_ok=True)
-    copied = 0
-    for rel in sorted(files):
-        if _sync_file(src / rel, dst / rel, exact=exact):
-            copied += 1
-            if hook is not None:
-                hook.copied()
-    old_files, old_dirs = _tree(dst, ignore)
-    for rel in sorted(old_files - files):
-        _remove(dst / rel)
-    for rel in sorted(old_dirs - dirs, key=lambda p: len(p.parts), reverse=True):
-        _remove(dst / rel)
-    # scratch files (ours or a killed writer's) are never part of a mirrored tree
-    for dirpath, dirnames, filenames in os.walk(dst):
-        for name in [*dirnames, *filenames]:
-            if _is_scratch(name):
-                _remove(Path(dirpath) / name)
-        dirnames[:] = [d for d in dirnames if not _is_scratch(d) and d not in ignore]
-    return copied
-
-
-def publish(root: Path) -> int:
-    """Publish ``.build/results`` and ``.build/logs`` to the root, under the marker."""
-    stage = root / STAGE
-    marker = stage / MARKER
-    marker.touch()
-    hook = _KillHook()
-    copied = sum(mirror(stage / name, root / name, hook) for name in PUBLISHED)
-    marker.unlink()
-    return copied
-
-
 # ---------------------------------------------------------------------------------- build
+
+
+REPORT_STAMP = ".report-stamp"
+"""Fingerprint of the staged results the last report was made from (``.build/``)."""
+
+
+def results_fingerprint(stage: Path, extra_args: Sequence[str]) -> str:
+    """SHA-256 over every staged result's path, size and modification time (the report
+    itself and hidden files left out) and the Snakemake arguments: what the report shows."""
+    digest = hashlib.sha256("\0".join(extra_args).encode())
+    base = stage / "results"
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            rel = path.relative_to(base).as_posix()
+            if name.startswith(".") or rel == REPORT:
+                continue
+            st = path.stat()
+            digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def write_report(root: Path, extra_args: Sequence[str], env: dict[str, str]) -> int:
+    """The Snakemake report, regenerated only when a result it shows changed.
+
+    ``snakemake --report`` re-reads the whole workflow and every captioned output (seconds
+    of work): after a build with nothing to do the previous report is still exact, so it is
+    kept. In private mode no report is written at all.
+    """
+    stage = root / STAGE
+    report = stage / "results" / REPORT
+    stamp = stage / REPORT_STAMP
+    if data_mode(root, extra_args) == "private":
+        # Snakemake's report lists every rule's input paths, i.e. where the authors'
+        # confidential data live: not written in private mode
+        report.unlink(missing_ok=True)
+        stamp.unlink(missing_ok=True)
+        print("build: no Snakemake report in private mode (it would list the paths of the "
+              "private data)", file=sys.stderr)
+        return 0
+    fingerprint = results_fingerprint(stage, extra_args)
+    if report.is_file() and stamp.is_file() and stamp.read_text() == fingerprint:
+        return 0
+    code = run_snakemake(snakemake_command(*extra_args, "--report", str(report)), root, env)
+    if code == 0:
+        stamp.write_text(fingerprint)
+    return code
+
+
+def _prepare(root: Path, env: dict[str, str]) -> None:
+    """Finish a killed publish, undo a failed or killed attempt, refresh the snapshot."""
+    stage = root / STAGE
+    if (stage / MARKER).exists():
+        print("build: an earlier build was stopped while publishing; finishing it",
+              file=sys.stderr)
+        publish(root)
+    elif needs_rollback(root):
+        restored = rollback(root)
+        print(f"build: an earlier attempt did not finish; {STAGE}/results rolled back to the "
+              f"published results ({restored} file(s) restored)", file=sys.stderr)
+    snapshot_sources(root, stage)
+    unlock_if_stale(root, env)
 
 
 def build(root: Path, extra_args: Sequence[str] = ()) -> int:
     """Run the DAG in ``root/.build`` and publish on success; return the exit status.
 
     ``extra_args`` go to Snakemake unchanged (targets, ``--configfile``, ``--forcerun``...).
+    A failed attempt is rolled back (:func:`compendium.publish.rollback`), so no later
+    attempt trusts an output it made.
     """
     root = Path(root).resolve()
     stage = root / STAGE
@@ -434,37 +367,26 @@ def build(root: Path, extra_args: Sequence[str] = ()) -> int:
     stage.mkdir(exist_ok=True)
     try:
         with exclusive(stage):
-            if (stage / MARKER).exists():
-                print("build: an earlier build was stopped while publishing; finishing it",
-                      file=sys.stderr)
-                publish(root)
-            snapshot_sources(root, stage)
-            unlock_if_stale(root, env)
-            cmd = snakemake_command("--rerun-incomplete", *extra_args)
-            code = run_snakemake(cmd, root, env)
+            _prepare(root, env)
+            begin_attempt(root)
+            code = run_snakemake(snakemake_command("--rerun-incomplete", *extra_args), root,
+                                 env)
             if code != 0:
+                restored = rollback(root)
                 print(f"build: Snakemake failed (exit status {code}); results/ and logs/ are "
-                      f"unchanged. The logs of this attempt are in {STAGE}/logs/.",
-                      file=sys.stderr)
+                      f"unchanged, and {restored} staged output(s) of this attempt were rolled "
+                      f"back. The logs of this attempt are in {STAGE}/logs/.", file=sys.stderr)
                 return code
+            end_attempt(root)
             if not is_full_build(extra_args):
                 print("build: not a build of the whole DAG; results/ and logs/ were not "
                       f"updated (the outputs are in {STAGE}/results/)", file=sys.stderr)
                 return 0
-            report = stage / "results" / REPORT
-            if data_mode(root, extra_args) == "private":
-                # Snakemake's report lists every rule's input paths, i.e. where the
-                # authors' confidential data live: not written in private mode
-                report.unlink(missing_ok=True)
-                print("build: no Snakemake report in private mode (it would list the paths "
-                      "of the private data)", file=sys.stderr)
-            else:
-                code = run_snakemake(snakemake_command(*extra_args, "--report", str(report)),
-                                     root, env)
-                if code != 0:
-                    print(f"build: the Snakemake report failed (exit status {code}); results/ "
-                          "and logs/ are unchanged", file=sys.stderr)
-                    return code
+            code = write_report(root, extra_args, env)
+            if code != 0:
+                print(f"build: the Snakemake report failed (exit status {code}); results/ "
+                      "and logs/ are unchanged", file=sys.stderr)
+                return code
             copied = publish(root)
             print(f"build: published {copied} changed file(s) to results/ and logs/",
                   file=sys.stderr)

@@ -8,11 +8,9 @@ test checks one stage's real outputs. Notebook and render steps run one small ca
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -24,12 +22,11 @@ from analysis.categories import FIGURE_TEXT
 from analysis.layout import (
     DOCUMENTS,
     QUAL_STUDIES,
-    QUAL_TALLIES,
-    STUDY1_TALLIES,
     assemble_inputs,
-    study_number,
+    figure_inputs,
 )
-from analysis.steps import clean, figures, privacy, render, stats, synthesis, tallies, verify
+from analysis.steps import clean, privacy, render, verify
+from compendium import floor
 from tests.conftest import REPO
 
 STEP_MODULES = (
@@ -43,125 +40,21 @@ STEP_MODULES = (
     "render",
     "verify",
 )
-FIGURES = {
-    "fig_s1_flow": "results/figures/s1-prisma-flow.svg",
-    "fig_s1_role_stage": "results/figures/s1-role-stage.svg",
-    "fig_s1_years": "results/figures/s1-years.svg",
-    **{f"fig_s{study_number(s)}": f"results/figures/{s}-groups.svg" for s in QUAL_STUDIES},
-    "fig_synthesis": "results/synthesis/synthesis.svg",
-}
-
-
-def _qual(study: str) -> None:
-    """Clean, tally, test and check reliability of one qualitative study."""
-    c = {
-        k: f"results/clean/{study}_{k}.csv"
-        for k in ("participants", "codebook", "segments", "codings")
-    }
-    clean.clean_study_step({"qdpx": f"data/synthetic/{study}/{study}.qdpx"}, c)
-    t = {k: f"results/tallies/{study}/{k}.csv" for k in QUAL_TALLIES}
-    tallies.tallies_study_step(c, t)
-    tallies.quotations_step(c, {"bank": f"results/tallies/{study}/quotations.csv"})
-    stats.stats_study_step(
-        {"by_group": t["by_group"]},
-        {"test": f"results/stats/{study}/group_theme_test.json"},
-        seed=1,
-    )
-    stats.reliability_step(
-        c,
-        {
-            "summary": f"results/stats/{study}/reliability.json",
-            "table": f"results/stats/{study}/reliability.csv",
-        },
-    )
-    figures.figures_study_step(
-        {"by_group": t["by_group"]},
-        {
-            "svg": f"results/figures/{study}-groups.svg",
-            "png": f"results/figures/{study}-groups.png",
-        },
-        study=study,
-    )
-
-
-def _study1() -> None:
-    c = {
-        "articles": "results/clean/study1_articles.csv",
-        "prisma": "results/clean/study1_prisma.csv",
-    }
-    clean.clean_study1_step(
-        {
-            "extraction": "data/synthetic/study1/extraction.csv",
-            "prisma": "data/synthetic/study1/prisma.csv",
-        },
-        c,
-    )
-    t = {k: f"results/tallies/study1/{k}.csv" for k in STUDY1_TALLIES}
-    tallies.tallies_study1_step({"articles": c["articles"]}, t)
-    s = {f"{n}_ci": f"results/stats/study1/{n}_ci.csv" for n in ("role", "stage", "outcomes")}
-    stats.stats_study1_step(
-        {
-            "articles": c["articles"],
-            "role": t["role"],
-            "stage": t["stage"],
-            "outcomes": t["outcomes"],
-        },
-        {**s, "model": "results/stats/study1/model.json"},
-    )
-    out = {}
-    for key, svg in FIGURES.items():
-        if key.startswith("fig_s1_"):
-            name = key.removeprefix("fig_s1_") + "_"
-            out[name + "svg"], out[name + "png"] = svg, svg.replace(".svg", ".png")
-    figures.figures_study1_step(
-        {"articles": c["articles"], "role_stage": t["role_stage"], "prisma": c["prisma"]}, out
-    )
+FIGURES = figure_inputs()
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The steps in DAG order on the synthetic data, in a folder laid out like ``.build``."""
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The steps in DAG order on the synthetic data (:func:`compendium.floor.analysis_steps`),
+    in a folder laid out like ``.build``."""
     root = tmp_path_factory.mktemp("steps")
     for name in ("analysis", "workflow", "config", "data", "manuscript", "notebooks"):
         shutil.copytree(
             REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__", "private")
         )
-    cwd = Path.cwd()
-    os.chdir(root)
-    try:
-        _study1()
-        for study in QUAL_STUDIES:
-            _qual(study)
-        clean.clean_stage_map_step(
-            {
-                "stage_map": "data/synthetic/stage-map.csv",
-                **{
-                    f"codebook{study_number(s)}": f"results/clean/{s}_codebook.csv"
-                    for s in QUAL_STUDIES
-                },
-            },
-            {"stage_map": "results/clean/stage_map.csv"},
-        )
-        synthesis.synthesis_step(
-            {
-                "articles": "results/clean/study1_articles.csv",
-                "stage_map": "results/clean/stage_map.csv",
-                **{
-                    f"segments{study_number(s)}": f"results/clean/{s}_segments.csv"
-                    for s in QUAL_STUDIES
-                },
-            },
-            {k: f"results/synthesis/{k}.csv" for k in ("matrix", "shares")}
-            | {"svg": FIGURES["fig_synthesis"], "png": "results/synthesis/synthesis.png"},
-        )
-        render.assemble_step(
-            assemble_inputs(),
-            {"variables": "results/render/_variables.yml", "tables": "results/render/tables"},
-            mode="synthetic",
-        )
-        yield root
-    finally:
-        os.chdir(cwd)
+    with floor.inside(root):
+        floor.analysis_steps()
+    return root
 
 
 @pytest.fixture

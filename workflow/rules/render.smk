@@ -1,22 +1,8 @@
 # Assemble what the documents read, lay out each document as a Quarto project, render it.
-from analysis.layout import assemble_inputs
+from analysis.layout import assemble_inputs, figure_inputs
 from analysis.provenance import code_files
 
-FIGURES = {
-    "fig_s1_flow": rules.figures_study1.output.flow_svg,
-    "fig_s1_flow_png": rules.figures_study1.output.flow_png,
-    "fig_s1_role_stage": rules.figures_study1.output.role_stage_svg,
-    "fig_s1_role_stage_png": rules.figures_study1.output.role_stage_png,
-    "fig_s1_years": rules.figures_study1.output.years_svg,
-    "fig_s1_years_png": rules.figures_study1.output.years_png,
-    "fig_s2": "results/figures/study2-groups.svg",
-    "fig_s2_png": "results/figures/study2-groups.png",
-    "fig_s3": "results/figures/study3-groups.svg",
-    "fig_s3_png": "results/figures/study3-groups.png",
-    "fig_synthesis": rules.synthesis.output.svg,
-    "fig_synthesis_png": rules.synthesis.output.png,
-}
-
+FIGURES = figure_inputs()
 
 # The assemble rule's inputs by name; the provenance rule checksums the same files.
 ASSEMBLE_INPUTS = assemble_inputs()
