@@ -62,9 +62,8 @@ lint: $(ENV_STAMP)
 synthetic: $(ENV_STAMP) ## regenerate data/synthetic/ (byte-identical unless parameters change)
 	$(BIN)/python -m analysis.synthetic
 
-bench: $(ENV_STAMP) ## import of a 500,000-coding .qdpx: time and peak memory, JSON in bench/report.json
-	@mkdir -p bench
-	$(BIN)/python benchmarks/bench_qdpx.py bench/report.json
+bench: $(ENV_STAMP) ## time cold/no-op/incremental builds, the engine floor, qdpx, validate, tallies: bench/report.json + report.md
+	$(BIN)/python -m compendium.bench --out bench
 
 environment: $(ENV_STAMP) ## rewrite environment.yml from uv.lock
 	$(BIN)/python -m analysis.environment uv.lock environment.yml

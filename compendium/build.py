@@ -90,10 +90,7 @@ from compendium.publish import (
     STAGE,
     _remove,
     _sync_file,
-    begin_attempt,
-    end_attempt,
     mirror,
-    needs_rollback,
     publish,
     rollback,
 )
@@ -340,16 +337,12 @@ def write_report(root: Path, extra_args: Sequence[str], env: dict[str, str]) -> 
 
 
 def _prepare(root: Path, env: dict[str, str]) -> None:
-    """Finish a killed publish, undo a failed or killed attempt, refresh the snapshot."""
+    """Finish a killed publish, refresh the snapshot, clear a killed build's lock."""
     stage = root / STAGE
     if (stage / MARKER).exists():
         print("build: an earlier build was stopped while publishing; finishing it",
               file=sys.stderr)
         publish(root)
-    elif needs_rollback(root):
-        restored = rollback(root)
-        print(f"build: an earlier attempt did not finish; {STAGE}/results rolled back to the "
-              f"published results ({restored} file(s) restored)", file=sys.stderr)
     snapshot_sources(root, stage)
     unlock_if_stale(root, env)
 
@@ -359,7 +352,8 @@ def build(root: Path, extra_args: Sequence[str] = ()) -> int:
 
     ``extra_args`` go to Snakemake unchanged (targets, ``--configfile``, ``--forcerun``...).
     A failed attempt is rolled back (:func:`compendium.publish.rollback`), so no later
-    attempt trusts an output it made.
+    attempt trusts an output it made; a killed one leaves its outputs, which the snapshot's
+    stamping of changed sources keeps from being trusted after a restore.
     """
     root = Path(root).resolve()
     stage = root / STAGE
@@ -368,7 +362,6 @@ def build(root: Path, extra_args: Sequence[str] = ()) -> int:
     try:
         with exclusive(stage):
             _prepare(root, env)
-            begin_attempt(root)
             code = run_snakemake(snakemake_command("--rerun-incomplete", *extra_args), root,
                                  env)
             if code != 0:
@@ -377,7 +370,6 @@ def build(root: Path, extra_args: Sequence[str] = ()) -> int:
                       f"unchanged, and {restored} staged output(s) of this attempt were rolled "
                       f"back. The logs of this attempt are in {STAGE}/logs/.", file=sys.stderr)
                 return code
-            end_attempt(root)
             if not is_full_build(extra_args):
                 print("build: not a build of the whole DAG; results/ and logs/ were not "
                       f"updated (the outputs are in {STAGE}/results/)", file=sys.stderr)

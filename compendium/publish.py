@@ -7,15 +7,17 @@ file beside the target, given the source's modification time and renamed into pl
 ``.build/.publishing``, exists from just before the first copy to just after the last
 deletion, so a publish that was killed is finished by the next build.
 
-After a *failed* attempt the staging folder is rolled back to the published state
+Stale results after a restore (issue #11): a failed attempt leaves outputs made from
+inputs that may later be restored from a backup with their old modification time (``cp
+-a``, ``rsync -a``, unzip); those outputs would be newer than the restored input and
+Snakemake would trust them, publishing results computed from bytes that no longer exist.
+Two defences: the snapshot of the sources stamps a source whose bytes changed no older
+than now (:func:`_sync_file`), so input identity, not only its mtime, decides staleness
+(this also covers a build killed outright, which cannot clean up after itself); and after
+a *failed* Snakemake run the staging folder is rolled back to the published state
 (:func:`rollback`): ``.build/results`` is made equal to ``results/`` again (same bytes and
-modification times) and Snakemake's job metadata to the copy saved at the last publish.
-Why: a failed attempt leaves outputs made from inputs that may later be restored from a
-backup with their old modification time (``cp -a``, ``rsync -a``, unzip); those outputs
-would then be newer than the restored input and Snakemake would trust them, publishing
-results computed from bytes that no longer exist (issue #11). A marker,
-``.build/.attempt``, exists while Snakemake may be changing ``.build/results``; a build that
-finds it (the previous one was killed) rolls back before it starts.
+modification times) and Snakemake's job metadata to the copy saved at the last publish,
+which also covers a private ``data_dir`` that is read in place rather than snapshotted.
 """
 
 from __future__ import annotations
@@ -24,14 +26,13 @@ import os
 import shutil
 import signal
 import stat
+import time
 from pathlib import Path
 
 STAGE = ".build"
 #: Folders Snakemake writes (in the staging folder) and the build publishes (at the root).
 PUBLISHED = ("results", "logs")
 MARKER = ".publishing"
-#: Exists while ``.build/results`` may hold outputs that were never published.
-ATTEMPT = ".attempt"
 #: Snakemake's job metadata (what made each output), and its copy at the last publish.
 METADATA = Path(".snakemake") / "metadata"
 PUBLISHED_METADATA = Path(".published") / "metadata"
@@ -82,7 +83,11 @@ def _sync_file(source: Path, target: Path, *, exact: bool = False) -> bool:
     Unchanged files are recognised by size and mtime (rsync's quick check), which is safe
     for Snakemake's outputs: every rewrite gives a new mtime. ``exact`` (for sources, which
     a user may restore with an old mtime) compares the bytes whenever the sizes agree, and
-    only re-stamps the mtime when the bytes are the same.
+    only moves the copy's mtime forward (a ``touch``) when the bytes are the same, never
+    back. A source whose bytes *changed*
+    gets a copy stamped no older than now: a file restored from a backup (``cp -a``,
+    ``rsync -a``, unzip keep its old mtime) must still be newer than every output made
+    from the bytes it replaces, or Snakemake would trust those outputs (issue #11).
     """
     st = source.stat()
     try:
@@ -94,16 +99,20 @@ def _sync_file(source: Path, target: Path, *, exact: bool = False) -> bool:
         if same_time and not exact:
             return False
         if exact and _same_bytes(source, target):
-            if not same_time or stat.S_IMODE(tst.st_mode) != stat.S_IMODE(st.st_mode):
+            if stat.S_IMODE(tst.st_mode) != stat.S_IMODE(st.st_mode):
                 os.chmod(target, stat.S_IMODE(st.st_mode))
+            if st.st_mtime_ns > tst.st_mtime_ns:  # touched: re-run what reads it
                 os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
             return False
     if tst is not None and not stat.S_ISREG(tst.st_mode):
         _remove(target)
+    mtime = st.st_mtime_ns
+    if exact and tst is not None:
+        mtime = max(mtime, time.time_ns())
     tmp = target.with_name(f".{target.name}.publish.part")
     shutil.copyfile(source, tmp)
     os.chmod(tmp, stat.S_IMODE(st.st_mode))
-    os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.utime(tmp, ns=(st.st_atime_ns, mtime))
     os.replace(tmp, target)
     return True
 
@@ -177,24 +186,7 @@ def publish(root: Path) -> int:
     copied = sum(mirror(stage / name, root / name, hook) for name in PUBLISHED)
     mirror(stage / METADATA, stage / PUBLISHED_METADATA)
     marker.unlink()
-    (stage / ATTEMPT).unlink(missing_ok=True)
     return copied
-
-
-def begin_attempt(root: Path) -> None:
-    """Mark ``.build/results`` as possibly holding unpublished outputs (Snakemake starts)."""
-    (root / STAGE / ATTEMPT).touch()
-
-
-def end_attempt(root: Path) -> None:
-    """A successful run that is not published (a target, a dry run): its outputs were made
-    from the current inputs, so they may stay."""
-    (root / STAGE / ATTEMPT).unlink(missing_ok=True)
-
-
-def needs_rollback(root: Path) -> bool:
-    """Whether an earlier attempt failed or was killed without being rolled back."""
-    return (root / STAGE / ATTEMPT).exists()
 
 
 def rollback(root: Path) -> int:
@@ -215,5 +207,4 @@ def rollback(root: Path) -> int:
         mirror(stage / PUBLISHED_METADATA, stage / METADATA)
     else:
         _remove(stage / METADATA)
-    (stage / ATTEMPT).unlink(missing_ok=True)
     return restored

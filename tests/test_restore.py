@@ -11,6 +11,7 @@ made from the restored bytes, re-running only what the prose edit needs.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -56,27 +57,37 @@ def test_a_failed_attempt_is_rolled_back_in_the_staging_folder(
     assert staged.build(root) == 1
     assert digests(root / ".build/results") == digests(root / "results")
     assert (root / ".build/.snakemake/metadata/x").read_text() == "published job"
-    assert not (root / ".build" / publish.ATTEMPT).exists()
 
 
-def test_a_killed_attempt_is_rolled_back_by_the_next_build(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_a_restored_source_is_newer_than_what_the_staging_folder_made_from_it(
+    tmp_path: Path,
 ) -> None:
-    """A build killed mid-run cannot roll back; its marker makes the next build do it
-    before Snakemake sees the staged outputs."""
-    root = _published(tmp_path)
-    write_tree(root / ".build", {"results/clean.csv": "from a killed attempt"})
-    publish.begin_attempt(root)
-    seen = root / "seen.txt"
-    fake_snakemake(
-        monkeypatch,
-        "import pathlib\n"
-        f"pathlib.Path({str(seen)!r}).write_text("
-        "pathlib.Path('.build/results/clean.csv').read_text())",
-    )
-    assert staged.build(root) == 0
-    assert seen.read_text() == "published"
-    assert "rolled back" in capsys.readouterr().err
+    """Input identity decides staleness: a source copied back with its old mtime but other
+    bytes is staged with a fresh mtime (even if the build that saw the edit was killed and
+    rolled nothing back), and it stays that new until its bytes change again; a ``touch``
+    of the source still moves the copy forward."""
+    root = tmp_path / "root"
+    write_tree(root, {"data/x.csv": "original"})
+    old = 1_600_000_000
+    os.utime(root / "data/x.csv", (old, old))
+    stage = root / ".build"
+    staged.snapshot_sources(root, stage)
+    assert (stage / "data/x.csv").stat().st_mtime == old
+    (root / "data/x.csv").write_text("edited!!")  # same size: the bytes are compared
+    staged.snapshot_sources(root, stage)
+    output = stage / "results/clean.csv"  # made from the edited bytes
+    write_tree(stage, {"results/clean.csv": "from the edited input"})
+    (root / "data/x.csv").write_text("original")
+    os.utime(root / "data/x.csv", (old, old))  # the restore: old bytes, old mtime
+    staged.snapshot_sources(root, stage)
+    assert (stage / "data/x.csv").read_text() == "original"
+    assert (stage / "data/x.csv").stat().st_mtime_ns > output.stat().st_mtime_ns
+    restored = (stage / "data/x.csv").stat().st_mtime_ns
+    staged.snapshot_sources(root, stage)  # a build killed before re-running: still newer
+    assert (stage / "data/x.csv").stat().st_mtime_ns == restored
+    os.utime(root / "data/x.csv", ns=(restored + 10**9, restored + 10**9))  # touch
+    staged.snapshot_sources(root, stage)
+    assert (stage / "data/x.csv").stat().st_mtime_ns == restored + 10**9
 
 
 def test_before_any_publish_a_failed_attempt_leaves_nothing_staged(
@@ -118,7 +129,6 @@ def test_a_restored_input_is_not_shadowed_by_a_failed_attempts_outputs(
     assert digests(root / "results") == results, "a failed build changed results/"
     # the failed attempt's outputs are gone from the staging folder, not merely unpublished
     assert staged_clean.read_bytes() == published_clean
-    assert not (root / ".build" / publish.ATTEMPT).exists()
 
     shutil.copy2(backup, prisma)  # the restore: old bytes, old modification time
     qmd = root / "manuscript/article2/index.qmd"
