@@ -78,9 +78,10 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from compendium.buildenv import deterministic
 from compendium.publish import (
@@ -292,21 +293,63 @@ REPORT_STAMP = ".report-stamp"
 """Fingerprint of the staged results the last report was made from (``.build/``)."""
 
 
+def _fingerprint(digest: Any, base: Path, skip: Callable[[str], bool]) -> None:
+    """Add every file below ``base`` (path, size, mtime; hidden names and ``skip``ped
+    relative paths left out) to ``digest``, in sorted order."""
+    for dirpath, dirnames, filenames in os.walk(base):
+        rel_dir = Path(dirpath).relative_to(base)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                             and not skip((rel_dir / d).as_posix()))
+        for name in sorted(filenames):
+            rel = (rel_dir / name).as_posix()
+            if name.startswith(".") or skip(rel):
+                continue
+            st = (base / rel).stat()
+            digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+
+
 def results_fingerprint(stage: Path, extra_args: Sequence[str]) -> str:
     """SHA-256 over every staged result's path, size and modification time (the report
     itself and hidden files left out) and the Snakemake arguments: what the report shows."""
     digest = hashlib.sha256("\0".join(extra_args).encode())
-    base = stage / "results"
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            rel = path.relative_to(base).as_posix()
-            if name.startswith(".") or rel == REPORT:
-                continue
-            st = path.stat()
-            digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    _fingerprint(digest, stage / "results", lambda rel: rel == REPORT)
     return digest.hexdigest()
+
+
+UPTODATE = ".uptodate"
+"""Fingerprint of the staged sources and results after the last full, published build."""
+
+
+def uptodate_key(root: Path) -> str:
+    """The staged sources and results (paths, sizes, mtimes) and the interpreter: equal to
+    the stamp of the last full build means Snakemake would find nothing to do."""
+    stage = root / STAGE
+    digest = hashlib.sha256(sys.executable.encode() + b"\0")
+    _fingerprint(digest, stage, lambda rel: rel.split("/", 1)[0] in PUBLISHED)
+    _fingerprint(digest, stage / "results", lambda rel: False)
+    return digest.hexdigest()
+
+
+def reads_outside(root: Path) -> bool:
+    """Whether the default configuration reads data in place outside the snapshot (an
+    absolute ``data_dir`` or names file), whose changes no fingerprint of ``.build`` sees."""
+    import yaml
+
+    path = root / "config" / "config.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    config = config or {}
+    names = (config.get("privacy") or {}).get("names_file") or ""
+    return any(Path(str(p)).is_absolute() for p in (config.get("data_dir", ""), names) if p)
+
+
+def nothing_to_do(root: Path, extra_args: Sequence[str]) -> bool:
+    """A plain build whose sources and staged results are exactly as after the last full,
+    published build: Snakemake would say "Nothing to be done", so it is not started
+    (``make`` with nothing to do stays well under a second)."""
+    stamp = root / STAGE / UPTODATE
+    if extra_args or not stamp.is_file() or reads_outside(root):
+        return False
+    return stamp.read_text(encoding="utf-8") == uptodate_key(root)
 
 
 def write_report(root: Path, extra_args: Sequence[str], env: dict[str, str]) -> int:
@@ -362,6 +405,13 @@ def build(root: Path, extra_args: Sequence[str] = ()) -> int:
     try:
         with exclusive(stage):
             _prepare(root, env)
+            if nothing_to_do(root, extra_args):
+                copied = publish(root)
+                print("build: nothing changed since the last build (sources and staged results "
+                      f"as then); Snakemake not started; {copied} file(s) published",
+                      file=sys.stderr)
+                return 0
+            (stage / UPTODATE).unlink(missing_ok=True)
             code = run_snakemake(snakemake_command("--rerun-incomplete", *extra_args), root,
                                  env)
             if code != 0:
@@ -380,6 +430,8 @@ def build(root: Path, extra_args: Sequence[str] = ()) -> int:
                       "and logs/ are unchanged", file=sys.stderr)
                 return code
             copied = publish(root)
+            if not extra_args:
+                (stage / UPTODATE).write_text(uptodate_key(root), encoding="utf-8")
             print(f"build: published {copied} changed file(s) to results/ and logs/",
                   file=sys.stderr)
             return 0
