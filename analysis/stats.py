@@ -48,12 +48,13 @@ def logistic_trend(years: pd.Series, involved: pd.Series) -> dict[str, float | i
     on its mean so the intercept is the odds in an average year.
     """
     import pandas as pd
-    import statsmodels.api as sm
+    from statsmodels.discrete.discrete_model import Logit  # lighter than statsmodels.api
+    from statsmodels.tools.tools import add_constant
 
     x = years.astype(float)
     centre = float(x.mean())
-    design = sm.add_constant(pd.DataFrame({"year_c": x - centre}))
-    model = sm.Logit(involved.astype(float).to_numpy(), design).fit(disp=0, method="newton")
+    design = add_constant(pd.DataFrame({"year_c": x - centre}))
+    model = Logit(involved.astype(float).to_numpy(), design).fit(disp=0, method="newton")
     beta = float(model.params["year_c"])
     lo, hi = (float(v) for v in model.conf_int().loc["year_c"])
     return {
