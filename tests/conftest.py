@@ -28,6 +28,14 @@ def copy_repo(dest: Path) -> Path:
     return dest
 
 
+def copy_built(built: Path, dest: Path) -> Path:
+    """A copy of a complete build: sources, results/, logs/ and the staging folder, with
+    modification times kept, so Snakemake sees everything up to date (staged, or in place
+    at the copy's root, where results/ holds the same files with the same times)."""
+    shutil.copytree(built, dest, symlinks=True)
+    return dest
+
+
 def edit_qdpx(path: Path, edit: Callable[[str], str]) -> None:
     """Rewrite ``project.qde`` inside a ``.qdpx`` in place, as an author's re-export would."""
     with zipfile.ZipFile(path) as z:

@@ -13,7 +13,6 @@ import hashlib
 import io
 import os
 import re
-import shutil
 import signal
 import sys
 import xml.etree.ElementTree as ET
@@ -25,7 +24,7 @@ import yaml
 from stdnum.no import fodselsnummer
 
 from compendium import build as staged
-from tests.conftest import run_build
+from tests.conftest import copy_built, run_build
 
 # ------------------------------------------------------------------------------ helpers
 
@@ -136,13 +135,6 @@ def plant_identifier(root: Path, study: str, number: str) -> Path:
         path = data_dir / spec["segments"]
         plant_in_csv(path, number)
     return path
-
-
-def copy_built(built: Path, dest: Path) -> Path:
-    """A copy of a complete build: sources, results/, logs/ and the staging folder, with
-    modification times kept, so Snakemake sees everything up to date."""
-    shutil.copytree(built, dest, symlinks=True)
-    return dest
 
 
 # --------------------------------------------------------------------- fast: publishing

@@ -20,8 +20,8 @@ import pytest
 
 from compendium import build as staged
 from compendium import publish
-from tests.conftest import run_build
-from tests.test_build import copy_built, digests, fake_snakemake, write_tree
+from tests.conftest import copy_built, run_build
+from tests.test_build import digests, fake_snakemake, write_tree
 
 SENTENCE = "A sentence added while a backup was being restored."
 WRITE_AND_FAIL = (
