@@ -19,7 +19,7 @@ SNAKEMAKE := $(BIN)/snakemake -s workflow/Snakefile
 # Deterministic, offline builds: fixed timestamps (the public defence, 27 Sep 2024), hash
 # seed, time zone and locale, defined once in compendium/buildenv.py (they win over the
 # caller's environment); uv never downloads a Python.
-$(foreach kv,$(shell $(PYTHON) -m compendium.buildenv --make),$(eval export $(kv)))
+$(foreach kv,$(shell $(or $(PYTHON),python3) -m compendium.buildenv --make),$(eval export $(kv)))
 export UV_PYTHON_DOWNLOADS := never
 
 DOCS := article1 article2 article3 thesis

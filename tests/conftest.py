@@ -97,7 +97,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     what a user gets. Built once per pytest run even across xdist workers: pytest-xdist 3.8
     does not keep ``xdist_group`` tests on one worker under pytest 9.2 (pytest-xdist#1386),
     so the first worker builds under a file lock and the others wait for it and reuse it.
+    ``COMPENDIUM_TEST_BUILT=<folder>`` reuses a complete build made earlier instead; the
+    tests only read it or copy it.
     """
+    reuse = os.environ.get("COMPENDIUM_TEST_BUILT", "")
+    if reuse:  # a complete build made earlier (e.g. by `make`), for a quick local run
+        return Path(reuse).resolve()
     shared = shared_dir(tmp_path_factory)
     root, done = shared / "built" / "compendium", shared / "built.done"
     with (shared / "built.lock").open("w") as lock:
