@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -455,3 +456,19 @@ def test_committed_manifest_is_in_step_with_the_sources(built: Path) -> None:
     assert code == 0, (f"{MANIFEST} is out of step with the sources: run `make`, then "
                        "`make manifest`, and commit it\n"
                        + "\n".join(line for line in lines if not line.startswith("same  ")))
+
+
+def test_the_rebuild_shows_snakemakes_step_counter(tmp_path: Path) -> None:
+    """make verify is not silent for the length of a build: the step counter is shown."""
+    assert verify.progress_line("12 of 44 steps (27%) done\n") == \
+        "  rebuild: 12 of 44 steps (27%) done"
+    assert verify.progress_line("rule render:\n") is None
+    script = ("print('Building DAG of jobs...'); print('1 of 2 steps (50%) done'); "
+              "print('2 of 2 steps (100%) done')")
+    shown = io.StringIO()
+    code, last = verify.rebuild(tmp_path, [sys.executable, "-c", script, "--"],
+                                tmp_path / "build.log", progress=shown)
+    assert code == 0 and last[-1] == "2 of 2 steps (100%) done"
+    assert shown.getvalue().splitlines() == ["  rebuild: 1 of 2 steps (50%) done",
+                                             "  rebuild: 2 of 2 steps (100%) done"]
+    assert "Building DAG" in (tmp_path / "build.log").read_text()
