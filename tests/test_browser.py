@@ -21,10 +21,22 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("build")]
 CHROMIUM = Path("/usr/bin/chromium")
 VIEWPORT = {"width": 1280, "height": 900}
 # Flags a closed network needs: no background connections, no sandbox as root, no GPU.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = ["manuscripts/article1.html", "manuscripts/article2.html",
-         "manuscripts/article3.html", "manuscripts/thesis.html", "index.html"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGES = [
+    "manuscripts/article1.html",
+    "manuscripts/article2.html",
+    "manuscripts/article3.html",
+    "manuscripts/thesis.html",
+    "index.html",
+]
 
 # Everything a page check needs, measured in the page itself.
 PROBE = """() => {
@@ -79,14 +91,18 @@ def test_page_reads_in_a_browser(browser, built: Path, page_path: str) -> None: 
     assert not errors, f"{page_path}: console errors {errors}"
     if page_path.startswith("manuscripts/"):
         assert found["images"], f"{page_path}: no figure on the page"
-    assert all(i["ok"] for i in found["images"]), f"{page_path}: images not loaded {found['images']}"
+    assert all(i["ok"] for i in found["images"]), (
+        f"{page_path}: images not loaded {found['images']}"
+    )
     assert not found["anchors"], f"{page_path}: links to missing targets {found['anchors']}"
-    missing = [h for h in found["links"]
-               if not (file.parent / unquote(urlparse(h).path)).exists()]
+    missing = [h for h in found["links"] if not (file.parent / unquote(urlparse(h).path)).exists()]
     assert not missing, f"{page_path}: links to missing files {missing}"
     assert not found["wide"], f"{page_path}: tables wider than 1280 px: {found['wide']}"
     assert found["banner"], f"{page_path}: the synthetic-data banner is not visible"
     assert "???" not in found["text"], f"{page_path}: an unresolved cross-reference"
-    unresolved = [w for w in found["text"].split() if w.endswith("?") and w[:1].islower()
-                  and any(ch.isdigit() for ch in w)]
+    unresolved = [
+        w
+        for w in found["text"].split()
+        if w.endswith("?") and w[:1].islower() and any(ch.isdigit() for ch in w)
+    ]
     assert not unresolved, f"{page_path}: unresolved citations {unresolved}"
