@@ -38,24 +38,7 @@ PAGES = [
     "index.html",
 ]
 
-# Everything a page check needs, measured in the page itself.
-PROBE = """() => {
-  const abs = (a) => a.getAttribute('href') || '';
-  return {
-    images: [...document.images].map(i => ({src: i.src.slice(0, 80), ok: i.complete && i.naturalWidth > 0})),
-    anchors: [...document.querySelectorAll('a[href^="#"]')].map(a => abs(a).slice(1))
-        .filter(id => id && !document.getElementById(decodeURIComponent(id))),
-    links: [...document.querySelectorAll('a[href]')].map(abs)
-        .filter(h => h && !h.startsWith('#') && !/^(https?|mailto|data):/.test(h)),
-    wide: [...document.querySelectorAll('table')].map(t => Math.round(t.getBoundingClientRect().width))
-        .filter(w => w > window.innerWidth),
-    banner: (() => { const b = document.querySelector('.synthetic-banner');
-                     if (!b) return false; const r = b.getBoundingClientRect();
-                     const s = getComputedStyle(b);
-                     return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; })(),
-    text: document.body.innerText,
-  };
-}"""
+PROBE = (Path(__file__).parent / "browser_probe.js").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
