@@ -28,7 +28,8 @@ SOURCES := $(shell find workflow analysis compendium config data manuscript note
 	! -path '*/__pycache__/*' ! -name '*.pyc' 2>/dev/null | LC_ALL=C sort)
 STAMP := results/.build-stamp
 
-.PHONY: all build env test lint synthetic bench environment clean verify manifest
+.PHONY: all build env test lint synthetic bench environment clean verify manifest slurm \
+	test-slurm test-browser
 
 all: $(STAMP) ## install the environment and build every document (no job when up to date)
 
@@ -60,10 +61,21 @@ $(ENV_STAMP): pyproject.toml uv.lock
 	@touch $@
 
 test: $(ENV_STAMP) ## install the environment and run the test suite
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not slurm and not browser"
 
-lint: $(ENV_STAMP)
-	$(BIN)/ruff check analysis compendium tests workflow/scripts
+slurm: $(ENV_STAMP) ## build through the SLURM profile (add your partition/account in SLURM_ARGS)
+	$(BIN)/python -m compendium.build --profile workflow/profiles/slurm $(SLURM_ARGS)
+
+test-slurm: $(ENV_STAMP) ## the DAG on a real single-node SLURM (needs Debian slurmctld slurmd munge)
+	$(BIN)/pytest -m slurm tests/test_slurm.py
+
+test-browser: $(ENV_STAMP) ## the HTML in headless Chromium (needs Debian chromium)
+	$(BIN)/pytest -m browser -n 2 --dist loadgroup tests/test_browser.py
+
+lint: $(ENV_STAMP) ## ruff (lint and format) and snakefmt checks, as CI runs them
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check workflow
 
 synthetic: $(ENV_STAMP) ## regenerate data/synthetic/ (byte-identical unless parameters change)
 	$(BIN)/python -m analysis.synthetic
