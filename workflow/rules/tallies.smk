@@ -2,9 +2,7 @@
 # subgroup and code group (the levels of systematic text condensation), by group, with
 # participant and character coverage; and the STC report: per subgroup its condensate, who
 # voiced it, and two to four quotations whose speakers' roles are checked.
-STUDY1_TALLIES = ["role", "stage", "outcomes", "country", "period", "year", "design",
-                  "sector", "setting", "role_stage"]
-QUAL_TALLIES = ["themes", "subthemes", "by_group", "coverage_by_group", "hierarchy"]
+from analysis.layout import QUAL_TALLIES, STUDY1_TALLIES
 
 
 rule tallies_study1:
