@@ -39,7 +39,6 @@ from analysis.io import (
     write_yaml,
 )
 from analysis.prisma import flow_from_counts
-from analysis.qdpx import read_qdpx
 
 Paths = Mapping[str, str]
 
@@ -86,34 +85,17 @@ def clean_stage_map_step(inp: Paths, out: Paths) -> None:
 
 
 def privacy_step(inp: Paths, out: Paths, data_dir: str = "") -> None:
-    """Scan every text that can reach an output; stop the build on any hit.
+    """Scan every raw input (each sheet, each REFI-QDA project) before anything else reads
+    it; stop the build on any hit (:func:`privacy.scan_inputs` says what is scanned).
 
     ``inp["names"]``, when given, is the authors' private list of participants' real names;
-    it is read here and never written anywhere. ``qdpx_*`` inputs are the raw REFI-QDA
-    projects: their whole transcripts, case names and values, and every description.
+    it is read here and never written anywhere.
     """
     inp = dict(inp)
     names_file = inp.pop("names", "")
+    inp.pop("schemas", None)  # an input so that a schema change re-runs the gate
     names = privacy.load_name_list(names_file) if names_file else []
-    columns = {"participants": ["participant_id", "label", "group", "session"],
-               "codebook": ["theme", "subtheme", "code", "description"],
-               "segments": ["text"],
-               "articles": ["first_author", "country", "peer_title"]}
-    findings: list[privacy.Finding] = []
-    scanned: dict[str, int] = {}
-    for name, path in sorted(inp.items()):
-        if name.startswith("qdpx_"):
-            # an absolute path is the authors' private folder: name the file, not the folder
-            label = (f"<data_dir>/{Path(path).relative_to(data_dir).as_posix()}"
-                     if Path(path).is_absolute() else path)
-            items = privacy.project_texts(read_qdpx(path), label)
-            findings += privacy.scan_texts(items, names=names)
-            scanned[label] = len(items)
-            continue
-        kind = next(k for k in columns if name.endswith(k))
-        df = read_csv(path)
-        findings += privacy.scan_frame(df, columns[kind], path, names=names)
-        scanned[path] = int(len(df) * len(columns[kind]))
+    findings, scanned = privacy.scan_inputs(inp, names=names, data_dir=data_dir)
     record = privacy.summary_record(findings, scanned)
     privacy.check(findings)
     write_json(record, out["record"])

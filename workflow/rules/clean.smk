@@ -1,4 +1,7 @@
-# Validate every input against its JSON schema and write tidy, normalised tables.
+# Validate every input against its JSON schema and write tidy, normalised tables. Each rule
+# waits for the privacy gate (rules/privacy.smk), which scans the raw inputs first.
+
+GATE = "results/privacy/gate.json"
 
 
 rule clean_study1:
@@ -6,6 +9,7 @@ rule clean_study1:
         extraction=data_file("study1", "extraction"),
         prisma=data_file("study1", "prisma"),
         schemas=["workflow/schemas/extraction.schema.json", "workflow/schemas/prisma.schema.json"],
+        gate=GATE,
     output:
         articles="results/clean/study1_articles.csv",
         prisma="results/clean/study1_prisma.csv",
@@ -30,6 +34,7 @@ rule clean_study:
             "workflow/schemas/codebook.schema.json",
             "workflow/schemas/segments.schema.json",
         ],
+        gate=GATE,
     output:
         participants="results/clean/{study}_participants.csv",
         codebook="results/clean/{study}_codebook.csv",
@@ -47,6 +52,7 @@ rule clean_stage_map:
         codebook2="results/clean/study2_codebook.csv",
         codebook3="results/clean/study3_codebook.csv",
         schema="workflow/schemas/stage_map.schema.json",
+        gate=GATE,
     output:
         stage_map="results/clean/stage_map.csv",
     log:

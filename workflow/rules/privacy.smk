@@ -1,22 +1,27 @@
-# The privacy gate: no participant identifier may reach a rendered document.
+# The privacy gate: runs first, on the raw inputs, so no identifier reaches a cleaned table,
+# a log that quotes values, or a rendered document. Every clean rule waits for its record.
 
 
-def raw_projects(wildcards):
-    """The REFI-QDA projects themselves: transcripts, case names and notes are scanned too."""
-    return {f"qdpx_{s}": data_file(s, "qdpx") for s in STUDIES if "qdpx" in config["inputs"][s]}
+def raw_inputs(wildcards):
+    """Every input file named in config.inputs, keyed <study>_<kind> (stage_map bare)."""
+    files = {}
+    for study, spec in config["inputs"].items():
+        if study == "stage_map":
+            files["stage_map"] = data_file("stage_map", None)
+            continue
+        kinds = ["qdpx"] if "qdpx" in spec else sorted(spec)
+        files.update({f"{study}_{kind}": data_file(study, kind) for kind in kinds})
+    return files
+
+
+ROW_SCHEMAS = ["extraction", "prisma", "participants", "codebook", "segments", "stage_map"]
 
 
 rule privacy:
     input:
-        unpack(raw_projects),
-        study1_articles=rules.clean_study1.output.articles,
-        study2_participants="results/clean/study2_participants.csv",
-        study2_codebook="results/clean/study2_codebook.csv",
-        study2_segments="results/clean/study2_segments.csv",
-        study3_participants="results/clean/study3_participants.csv",
-        study3_codebook="results/clean/study3_codebook.csv",
-        study3_segments="results/clean/study3_segments.csv",
+        unpack(raw_inputs),
         names=config["privacy"]["names_file"] or [],
+        schemas=expand("workflow/schemas/{kind}.schema.json", kind=ROW_SCHEMAS),
     output:
         record="results/privacy/gate.json",
     params:
