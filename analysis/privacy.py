@@ -25,6 +25,8 @@ own error message and record cannot leak what they protect. The record holds cou
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import re
@@ -251,11 +253,13 @@ def _header_key(name: str) -> str:
     return re.sub(r"[\s_]+", "_", unicodedata.normalize("NFC", name).strip().casefold())
 
 
-def _sheet_rows(path: Path) -> list[list[str]]:
-    """Every row of a CSV (UTF-8) or of the first XLSX worksheet, all cells as text.
+def _sheet_frame(path: Path) -> pd.DataFrame:
+    """Every row of a CSV (UTF-8) or of the first XLSX worksheet, every cell as text.
 
-    Deliberately forgiving (the validator reports structure later, masked); but a file the
-    gate cannot read is refused, never skipped.
+    Deliberately forgiving (the validator reports structure later, masked), but a file the
+    gate cannot read is refused, never skipped. Rows keep their spreadsheet numbers (blank
+    lines included). pandas' C parser reads a regular sheet; a ragged or broken one (an
+    unclosed quote) is read again by the ``csv`` module, which keeps every cell.
     """
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
@@ -267,22 +271,30 @@ def _sheet_rows(path: Path) -> list[list[str]]:
                 f"{path}: cannot be read as an .xlsx workbook ({type(exc).__name__})"
             ) from None
         try:
-            return [
+            rows = [
                 ["" if v is None else str(v) for v in row]
                 for row in workbook.worksheets[0].iter_rows(values_only=True)
             ]
         finally:
             workbook.close()
-    import csv
-    import io
-
+        return pd.DataFrame(rows, dtype=str).fillna("")
+    data = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data.decode("utf-8")
     except UnicodeDecodeError:
         raise GateError(
-            f"{path}: is not UTF-8 text; the privacy gate cannot scan it (save it as UTF-8)"
+            f"{path}: is not UTF-8 text, so the privacy gate cannot scan it (save it as UTF-8)"
         ) from None
-    return list(csv.reader(io.StringIO(text.replace("\x00", " "), newline="")))
+    try:
+        return pd.read_csv(
+            io.BytesIO(data.replace(b"\x00", b" ")), header=None, dtype=str,
+            keep_default_na=False, na_filter=False, skip_blank_lines=False,
+            encoding="utf-8-sig", engine="c",
+        )  # fmt: skip
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        text = data.decode("utf-8-sig").replace("\x00", " ")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        return pd.DataFrame(rows, dtype=str).fillna("")
 
 
 class GateError(RuntimeError):
@@ -300,27 +312,42 @@ def scan_sheet(
     path: str | Path, schema: Mapping[str, Any], label: str, pattern: re.Pattern[str] | None
 ) -> tuple[list[Finding], int]:
     """Scan every cell of an input sheet (see the module docstring); return findings and the
-    number of cells scanned. Rows are spreadsheet rows (header = row 1)."""
-    rows = _sheet_rows(Path(path))
-    header = next((r for r in rows if any(c.strip() for c in r)), [])
+    number of cells scanned. Rows are spreadsheet rows (header = row 1).
+
+    Column by column and each distinct value once: a million-row sheet repeats its authors,
+    countries and labels, and building a location for every cell would cost more than the
+    scan itself. Locations are made only for the cells with a hit.
+    """
+    values = _sheet_frame(Path(path)).to_numpy(dtype=object)
+    start = next((r for r, row in enumerate(values) if any(str(c).strip() for c in row)), 0)
+    header = [str(h) for h in values[start]] if len(values) else []
     props = schema.get("properties", {})
     known = {_header_key(name): name for name in props}
-    closed = {
-        i: closed_values(props[known[_header_key(h)]]) if _header_key(h) in known else None
+    items = [
+        (label, f"row {start + 1}, header of column {i + 1}", h)
         for i, h in enumerate(header)
-    }
-    items: list[tuple[str, str, str]] = [
-        (label, f"row 1, header of column {i + 1}", h)
-        for i, h in enumerate(header)
-        if _header_key(h) not in known and h.strip()
+        if h.strip() and _header_key(h) not in known
     ]
-    start = rows.index(header) + 1 if header else 0
-    for number, row in enumerate(rows[start:], start=start + 1):
-        for i, cell in enumerate(row):
-            if cell and not _is_closed(cell, closed.get(i)):
-                column = _column_label(i, header[i] if i < len(header) else "", known)
-                items.append((label, f"row {number}, column {column}", cell))
-    return scan_located(items, pattern), len(items)
+    findings = scan_located(items, pattern)
+    scanned = len(items)
+    for i in range(values.shape[1] if values.ndim == 2 else 0):
+        column = values[start + 1 :, i].tolist()
+        name = header[i] if i < len(header) else ""
+        key = _header_key(name)
+        closed = closed_values(props[known[key]]) if key in known else None
+        counts = Counter(column)
+        counts.pop("", None)
+        open_values = [v for v in counts if not _is_closed(v, closed)]
+        scanned += sum(counts[v] for v in open_values)
+        flagged = {open_values[j] for j in identifiers.flag_texts(open_values, pattern)}
+        if not flagged:
+            continue
+        where = _column_label(i, name, known)
+        for offset, value in enumerate(column):
+            if value in flagged:
+                location = f"row {start + offset + 2}, column {where}"
+                findings += _findings(value, pattern, label, location)
+    return sorted(findings, key=_sort_key), scanned
 
 
 # --------------------------------------------------------------------------------------
