@@ -277,7 +277,7 @@ def _sheet_frame(path: Path) -> pd.DataFrame:
             ]
         finally:
             workbook.close()
-        return pd.DataFrame(rows, dtype=str).fillna("")
+        return _frame(rows)
     data = path.read_bytes()
     try:
         data.decode("utf-8")
@@ -293,8 +293,13 @@ def _sheet_frame(path: Path) -> pd.DataFrame:
         )  # fmt: skip
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
         text = data.decode("utf-8-sig").replace("\x00", " ")
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-        return pd.DataFrame(rows, dtype=str).fillna("")
+        return _frame(list(csv.reader(io.StringIO(text, newline=""))))
+
+
+def _frame(rows: list[list[str]]) -> pd.DataFrame:
+    """Rows of unequal length as one frame of text, short rows padded with empty cells."""
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
 
 
 class GateError(RuntimeError):

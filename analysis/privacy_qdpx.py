@@ -147,13 +147,22 @@ def _walk(stream: object) -> Iterator[tuple[str, str, str]]:
     )
     closed = closed_attributes()
     refs: list[str] = []
+    owners: list[str] = []
     for event, el in context:
         name = el.tag.rpartition("}")[2] if isinstance(el.tag, str) else str(el.tag)
         if event == "start":
             previous = el.getprevious()
             if previous is not None and previous.tail and previous.tail.strip():
                 yield refs[-1], "text", previous.tail  # text between two child elements
-            refs.append(f"line {el.sourceline}, {_element_ref(name, el.get('guid'))}")
+            guid = el.get("guid")
+            owner = owners[-1] if owners else ""
+            if guid is not None or not owner:
+                owner = _element_ref(name, guid)
+                ref = owner
+            else:  # a child without guid is named below its owner: "Note <guid> > Text"
+                ref = f"{owner} > {name}"
+            owners.append(owner)
+            refs.append(f"line {el.sourceline}, {ref}")
             for attr, value in el.attrib.items():
                 attr_name = attr.rpartition("}")[2]
                 form = closed.get(attr_name)
@@ -161,6 +170,7 @@ def _walk(stream: object) -> Iterator[tuple[str, str, str]]:
                     yield refs[-1], f"attribute {attr_name}", value
             continue
         ref = refs.pop()
+        owners.pop()
         if el.text and el.text.strip():
             yield ref, "text", el.text
         if len(el) and el[-1].tail and el[-1].tail.strip():
