@@ -63,13 +63,16 @@ def clean_study1_step(inp: Paths, out: Paths) -> None:
     write_csv(counts, out["prisma"])
 
 
-def clean_study_step(inp: Paths, out: Paths) -> None:
-    """A qualitative study from its REFI-QDA project, or from the three CSV sheets."""
+def clean_study_step(inp: Paths, out: Paths, coder_labels: Mapping[str, str] | None = None
+                     ) -> None:
+    """A qualitative study from its REFI-QDA project, or from the three CSV sheets; coders
+    only under their public labels (:func:`stc.coder_labels`) from here on."""
     if "qdpx" in inp:
-        t, codings = stc.coded_study_from_qdpx(inp["qdpx"])
+        study = stc.coded_study_from_qdpx(inp["qdpx"])
     else:
         t = clean_study(inp["participants"], inp["codebook"], inp["segments"])
-        codings = stc.codings_from_segments(t.segments)
+        study = stc.CodedStudy(t, stc.codings_from_segments(t.segments))
+    t, codings = stc.pseudonymise_coders(study, coder_labels)
     write_csv(t.participants, out["participants"])
     write_csv(t.codebook, out["codebook"])
     write_csv(t.segments, out["segments"])

@@ -40,6 +40,8 @@ rule clean_study:
         codebook="results/clean/{study}_codebook.csv",
         segments="results/clean/{study}_segments.csv",
         codings="results/clean/{study}_codings.csv",
+    params:
+        coder_labels=config["privacy"].get("coder_labels") or {},
     log:
         "logs/clean/{study}.log",
     script:
