@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.io import read_csv, read_yaml, write_csv, write_text
+from analysis.masking import mask
 from analysis.validate import ConfigError, ConfigProblem, validate_config
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,9 @@ COLUMNS = ["claim_id", "source", "published", "computed", "status"]
 LIST_SEP = " | "
 
 
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,9}(?:\.[0-9]+)?")
+
+
 class ClaimMismatch(ValueError):
     """A published fact does not hold in the data; ``.failures`` lists (id, published, computed)."""
 
@@ -38,11 +43,19 @@ class ClaimMismatch(ValueError):
         self.failures = list(failures)
         n = len(self.failures)
         lines = [f"{n} published claim{'s' if n != 1 else ''} not reproduced by the data:"]
-        lines += [f"  {cid}: published {pub!r}, computed {comp!r}"
+        lines += [f"  {cid}: published {pub!r}, computed {shown(comp)}"
                   for cid, pub, comp in self.failures]
         lines.append("(the full table is in the rule's log, and in results/verify/ when run with "
                      "--keep-incomplete; set exploratory: true to build anyway)")
         super().__init__("\n".join(lines))
+
+
+def shown(value: Any) -> str:
+    """A computed value as a message may quote it: a plain number (an aggregate) as is,
+    anything else through :func:`analysis.masking.mask`, since a value computed from the data
+    (a database label, a theme name) is input text and may hold what the gate missed."""
+    text = str(value)
+    return repr(text) if _PLAIN_NUMBER.fullmatch(text) else f"'{mask(text)}'"
 
 
 class ClaimError(ValueError):
@@ -84,7 +97,7 @@ def _number(value: Any, what: str) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ClaimError(f"{what}: {value!r} is not a number") from None
+        raise ClaimError(f"{what}: {shown(value)} is not a number") from None
 
 
 def _scalar(value: Any) -> Any:
@@ -227,8 +240,9 @@ def claims_step(inp: Mapping[str, Any], out: Mapping[str, str], exploratory: boo
     write_csv(df, out["csv"])
     write_text(report_html(df), out["report"])
     bad = df[df["status"] == "mismatch"]
+    logged = df.assign(computed=df["computed"].map(shown))  # logs keep only masked text
     log.info("%d claims checked, %d mismatch:\n%s", len(df), len(bad),
-             df.to_csv(index=False, lineterminator="\n"))
+             logged.to_csv(index=False, lineterminator="\n"))
     if bad.empty:
         return
     error = ClaimMismatch(list(bad[["claim_id", "published", "computed"]]
