@@ -492,9 +492,16 @@ def scan_inputs(
         label = _file_label(path, data_dir)
         kind = key.split("_", 1)[1] if re.fullmatch(r"study[0-9]+_.+", key) else key
         if kind == "qdpx":
-            items = privacy_qdpx.xml_items(path, label)
+            # the reader first: it refuses unsafe or broken archives with masked messages
+            project = read_qdpx(path)
+            try:
+                items = privacy_qdpx.xml_items(path, label)
+            except Exception as exc:  # fail closed, naming the file but no content
+                raise GateError(
+                    f"{label}: project.qde cannot be scanned ({type(exc).__name__})"
+                ) from None
             seen = {text for _, _, text in items}
-            items += privacy_qdpx.model_items(read_qdpx(path), label, seen)
+            items += privacy_qdpx.model_items(project, label, seen)
             findings += scan_located(items, pattern)
             scanned[label] = len(items)
         else:
