@@ -253,7 +253,7 @@ def _header_key(name: str) -> str:
     return re.sub(r"[\s_]+", "_", unicodedata.normalize("NFC", name).strip().casefold())
 
 
-def _sheet_frame(path: Path) -> pd.DataFrame:
+def _sheet_frame(path: Path, label: str) -> pd.DataFrame:
     """Every row of a CSV (UTF-8) or of the first XLSX worksheet, every cell as text.
 
     Deliberately forgiving (the validator reports structure later, masked), but a file the
@@ -268,7 +268,7 @@ def _sheet_frame(path: Path) -> pd.DataFrame:
             workbook = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # any reason: the gate fails closed
             raise GateError(
-                f"{path}: cannot be read as an .xlsx workbook ({type(exc).__name__})"
+                f"{label}: cannot be read as an .xlsx workbook ({type(exc).__name__})"
             ) from None
         try:
             rows = [
@@ -283,7 +283,7 @@ def _sheet_frame(path: Path) -> pd.DataFrame:
         data.decode("utf-8")
     except UnicodeDecodeError:
         raise GateError(
-            f"{path}: is not UTF-8 text, so the privacy gate cannot scan it (save it as UTF-8)"
+            f"{label}: is not UTF-8 text, so the privacy gate cannot scan it (save it as UTF-8)"
         ) from None
     try:
         return pd.read_csv(
@@ -323,7 +323,7 @@ def scan_sheet(
     countries and labels, and building a location for every cell would cost more than the
     scan itself. Locations are made only for the cells with a hit.
     """
-    values = _sheet_frame(Path(path)).to_numpy(dtype=object)
+    values = _sheet_frame(Path(path), label).to_numpy(dtype=object)
     start = next((r for r, row in enumerate(values) if any(str(c).strip() for c in row)), 0)
     header = [str(h) for h in values[start]] if len(values) else []
     props = schema.get("properties", {})

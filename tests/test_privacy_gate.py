@@ -167,7 +167,7 @@ def test_xlsx_sheets_are_scanned(tmp_path: Path) -> None:
 def test_unreadable_sheet_stops_the_gate(tmp_path: Path) -> None:
     path = tmp_path / "extraction.csv"
     path.write_bytes("article_id\nÅse\n".encode("latin-1"))
-    with pytest.raises(privacy.GateError, match="extraction.csv: is not UTF-8"):
+    with pytest.raises(privacy.GateError, match="x: is not UTF-8"):
         privacy.scan_sheet(path, _schema("extraction"), "x", None)
 
 
