@@ -252,7 +252,7 @@ _NATIONAL_RE = re.compile(
     r"(?![0-9]|[.,/-][0-9])"
 )
 # A 4+4 group right after these is a page range or a citation locator, not a phone number.
-_RANGE_CONTEXT_RE = re.compile(r"(?:\b(?:pp?|s|side|sider|pages?|vol|nr|no)\.?|[:(]) ?$")
+_RANGE_CONTEXT_RE = re.compile(r"(?:\b(?:pp?|s|side|sider|pages?|vol)\.?|[0-9][:;]) ?$")
 _GROUP_RE = re.compile(r"[ .-]?\(?[0-9]{1,8}\)?$")
 
 

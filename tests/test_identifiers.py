@@ -100,6 +100,9 @@ CASES: list[tuple[str, str | None, str | None]] = [
     ("41 23 45 67", "phone", None),
     ("4123 4567", "phone", None),  # grouped 4+4
     ("4123-4567", "phone", None),  # 4+4 with a hyphen
+    ("Tlf: 4123 4567", "phone", "4123 4567"),
+    ("(4123 4567)", "phone", "4123 4567"),
+    ("nr. 4123-4567", "phone", "4123-4567"),
     (f"4123{ENDASH}4567", "phone", None),
     ("412-34-567", "phone", None),
     ("412 34\n567", "phone", None),  # split by a line break
