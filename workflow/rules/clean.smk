@@ -8,7 +8,10 @@ rule clean_study1:
     input:
         extraction=data_file("study1", "extraction"),
         prisma=data_file("study1", "prisma"),
-        schemas=["workflow/schemas/extraction.schema.json", "workflow/schemas/prisma.schema.json"],
+        schemas=[
+            "workflow/schemas/extraction.schema.json",
+            "workflow/schemas/prisma.schema.json",
+        ],
         gate=GATE,
     output:
         articles="results/clean/study1_articles.csv",
@@ -40,10 +43,10 @@ rule clean_study:
         codebook="results/clean/{study}_codebook.csv",
         segments="results/clean/{study}_segments.csv",
         codings="results/clean/{study}_codings.csv",
-    params:
-        coder_labels=config["privacy"].get("coder_labels") or {},
     log:
         "logs/clean/{study}.log",
+    params:
+        coder_labels=config["privacy"].get("coder_labels") or {},
     script:
         "../scripts/clean_study.py"
 

@@ -14,7 +14,14 @@ def raw_inputs(wildcards):
     return files
 
 
-ROW_SCHEMAS = ["extraction", "prisma", "participants", "codebook", "segments", "stage_map"]
+ROW_SCHEMAS = [
+    "extraction",
+    "prisma",
+    "participants",
+    "codebook",
+    "segments",
+    "stage_map",
+]
 
 
 rule privacy:
@@ -24,9 +31,9 @@ rule privacy:
         schemas=expand("workflow/schemas/{kind}.schema.json", kind=ROW_SCHEMAS),
     output:
         record="results/privacy/gate.json",
-    params:
-        data_dir=config["data_dir"],
     log:
         "logs/privacy/gate.log",
+    params:
+        data_dir=config["data_dir"],
     script:
         "../scripts/privacy.py"
