@@ -8,20 +8,36 @@ field with a masked value, and results/, logs/ and the staging folder's logs sta
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import edit_qdpx, run_build
-from tests.test_build import copy_built, digests
 from tests.test_identifiers import FNR
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 PHONE = "4123 4567"
 EMAIL = '"ola n"@helse-bergen.no'
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file below ``folder``, by relative path."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def copy_built(built: Path, dest: Path) -> Path:
+    """A copy of the complete build (mtimes kept, so Snakemake sees it up to date)."""
+    shutil.copytree(built, dest, symlinks=True)
+    return dest
 
 
 def _edit_csv(path: Path, column: str, value: str) -> None:
