@@ -1,4 +1,4 @@
-"""Tests for the document render engine (analysis/render.py).
+"""Tests for the document render engine (the analysis/render package).
 
 Real pandoc and real typst, no mocks: the point of the engine is that these
 tools, driven by our Lua filters, reproduce what Quarto would produce.  The
