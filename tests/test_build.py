@@ -389,7 +389,7 @@ def test_the_snapshot_keeps_snakemakes_view_of_what_changed(built: Path, tmp_pat
     done = run_build(root, "--dry-run")
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-4000:]
-    assert re.search(r"^(local)?rule stage_document:", output, re.MULTILINE), output[-4000:]
+    assert re.search(r"^(local)?rule render:", output, re.MULTILINE), output[-4000:]
     assert "manuscript/references.bib" in output
     assert not re.search(r"^(local)?rule clean_study1?:", output, re.MULTILINE)
     assert "results/ and logs/ were not updated" in output

@@ -20,6 +20,9 @@ BANNER_TEXT = (
     "synthetic records generated to match the published facts; it is not the authors' data."
 )
 
+#: The Lua filter that shows the synthetic-data notice (staged for Quarto).
+BANNER_FILTER = "synthetic_banner.lua"
+
 FILTER_DIR = Path(__file__).resolve().parent.parent / "filters"
 
 #: Used when neither SOURCE_DATE_EPOCH nor a document date is available.  Zip

@@ -291,6 +291,8 @@ def normalise_authors(metadata: Mapping[str, Any], fmt: str) -> list[Any] | None
 def pandoc_metadata(source: RenderSource, fmt: str, epoch: int) -> dict[str, Any]:
     """The metadata block handed to pandoc (Quarto-only keys removed, defaults set)."""
     meta = {k: v for k, v in source.metadata.items() if k not in QUARTO_ONLY_KEYS}
+    # The staged project carries the banner text for Quarto; this engine passes its own.
+    meta.pop("synthetic-banner", None)
     meta.pop("authors", None)
     authors = normalise_authors(source.metadata, fmt)
     if authors is not None:

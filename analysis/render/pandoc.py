@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from analysis.render.common import BANNER_TEXT, FILTER_DIR, RenderError
+from analysis.render.common import BANNER_FILTER, BANNER_TEXT, FILTER_DIR, RenderError
 from analysis.render.docx import add_docx_banner
 from analysis.render.metadata import (
     compose_markdown,
@@ -84,10 +84,15 @@ def _filter_path(name: str) -> str:
 
 
 def _user_filters(metadata: Mapping[str, Any], project_dir: Path) -> list[str]:
-    """Project Lua filters (Quarto's ``filters:``), run before ours as Quarto does."""
+    """Project Lua filters (Quarto's ``filters:``), run before ours as Quarto does.
+
+    The staged copy of the banner filter is for Quarto; this engine adds its own.
+    """
     paths: list[str] = []
     for entry in metadata.get("filters") or []:
         path = entry.get("path") if isinstance(entry, Mapping) else entry
+        if path == BANNER_FILTER:
+            continue
         if not isinstance(path, str) or not path.endswith(".lua"):
             raise RenderError(f"filter {entry!r}: only Lua filter files are supported")
         if not (project_dir / path).is_file():

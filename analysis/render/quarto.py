@@ -17,7 +17,13 @@ from typing import Any
 
 import yaml
 
-from analysis.render.common import BANNER_TEXT, FILTER_DIR, OUTPUT_SUFFIXES, RenderError
+from analysis.render.common import (
+    BANNER_FILTER,
+    BANNER_TEXT,
+    FILTER_DIR,
+    OUTPUT_SUFFIXES,
+    RenderError,
+)
 from analysis.render.docx import add_docx_banner
 from analysis.render.metadata import document_metadata, load_yaml, resolve_epoch
 from analysis.render.pandoc import check_pandoc_diagnostics, run_tool
@@ -60,8 +66,9 @@ def render_with_quarto(
         if fmt == "html":
             _set_format_option(config, quarto_format, "embed-resources", True)
         if synthetic:
-            shutil.copy2(FILTER_DIR / "synthetic_banner.lua", work / "synthetic_banner.lua")
-            config["filters"] = [*(config.get("filters") or []), "synthetic_banner.lua"]
+            shutil.copy2(FILTER_DIR / BANNER_FILTER, work / BANNER_FILTER)
+            filters = [f for f in config.get("filters") or [] if f != BANNER_FILTER]
+            config["filters"] = [*filters, BANNER_FILTER]
             config["synthetic-banner"] = BANNER_TEXT
         (work / "_quarto.yml").write_text(
             yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"

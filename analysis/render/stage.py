@@ -1,0 +1,88 @@
+"""Stage one document as a complete Quarto project and render it in every format, one job.
+
+Why one job: a Snakemake job costs several seconds of interpreter start and imports, while
+pandoc needs 0.2-0.4 s per format, so staging and the three renders of a document share one
+job. Why a complete project: ``results/render/<doc>/`` must work on its own, with the
+Quarto CLI (``quarto preview results/render/article2``) as well as with the pandoc engine,
+so it holds everything the document refers to: ``_quarto.yml``, ``_variables.yml``,
+``tables/``, ``figures/``, the bibliography, the CSL style, the provenance appendix and the
+Lua filters its ``_quarto.yml`` names.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analysis.render.common import BANNER_FILTER, BANNER_TEXT, FILTER_DIR, RenderError
+from analysis.render.entry import render
+
+logger = logging.getLogger(__name__)
+
+Paths = Mapping[str, str]
+
+
+def project_config(quarto_yml: str | Path, *, synthetic: bool) -> dict[str, Any]:
+    """The staged ``_quarto.yml``: the shared one, plus the banner filter when synthetic.
+
+    Quarto reads ``filters`` and the ``synthetic-banner`` text from here; the pandoc engine
+    adds the banner itself and skips the staged copy of the filter.
+    """
+    config = yaml.safe_load(Path(quarto_yml).read_text(encoding="utf-8")) or {}
+    if synthetic:
+        filters = [f for f in config.get("filters") or [] if f != BANNER_FILTER]
+        config["filters"] = [*filters, BANNER_FILTER]
+        config["synthetic-banner"] = BANNER_TEXT
+    return config
+
+
+def stage_project(inp: Paths, folder: Path, *, synthetic: bool) -> None:
+    """Lay out one document's Quarto project in the (empty) ``folder``."""
+    doc = Path(inp["qmd"]).parent.name
+    shutil.copyfile(inp["qmd"], folder / "index.qmd")
+    config = project_config(inp["quarto"], synthetic=synthetic)
+    (folder / "_quarto.yml").write_text(
+        yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=10_000),
+        encoding="utf-8",
+    )
+    if synthetic:
+        shutil.copyfile(FILTER_DIR / BANNER_FILTER, folder / BANNER_FILTER)
+    shutil.copyfile(inp["bib"], folder / "references.bib")
+    shutil.copyfile(inp["csl"], folder / "apa.csl")
+    shutil.copyfile(inp["variables"], folder / "_variables.yml")
+    shutil.copyfile(Path(inp["provenance"]) / f"{doc}.md", folder / "provenance.md")
+    shutil.copytree(inp["tables"], folder / "tables")
+    (folder / "figures").mkdir()
+    for key, path in sorted(inp.items()):
+        if key.startswith("fig_"):
+            shutil.copyfile(path, folder / "figures" / Path(path).name)
+
+
+def stage_and_render(
+    inp: Paths,
+    out: Paths,
+    *,
+    formats: Sequence[str],
+    synthetic: bool,
+    engine: str,
+) -> None:
+    """Rule ``render``: stage ``results/render/<doc>/`` and render it to every format.
+
+    The folder is built beside its target and renamed into place, and every document is
+    written atomically, so a failure leaves the previous outputs as they were.
+    """
+    from analysis.io import atomic_dir
+
+    folder = Path(out["folder"])
+    with atomic_dir(folder) as tmp:
+        stage_project(inp, tmp, synthetic=synthetic)
+    for fmt in formats:
+        if fmt not in out:
+            raise RenderError(f"the render rule declares no output for format {fmt!r}")
+        render(folder, out[fmt], fmt, synthetic=synthetic, engine=engine)
+        logger.info("rendered %s (%s engine)", out[fmt], engine)
