@@ -211,7 +211,8 @@ def test_html_is_self_contained(outputs: dict[str, Path]) -> None:
 def test_pdf_has_title_banner_and_crossrefs(outputs: dict[str, Path]) -> None:
     pages, text = pdf_text(outputs["pdf"])
     assert pages >= 1
-    assert text.startswith(BANNER_TEXT)  # above the title on page 1
+    # the running notice (page header), then the banner above the title on page 1
+    assert text.startswith(f"{render.NOTICE_TEXT} {BANNER_TEXT}")
     assert TITLE in text
     assert "Figure 1: Monthly contacts per peer worker." in text
     assert "Table 1: Peer workers by role" in text

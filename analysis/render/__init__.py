@@ -48,6 +48,7 @@ from analysis.render.common import (
     BANNER_TEXT,
     ENGINES,
     FORMATS,
+    NOTICE_TEXT,
     RenderError,
 )
 from analysis.render.docx import (
@@ -91,6 +92,7 @@ __all__ = [
     "BANNER_TEXT",
     "ENGINES",
     "FORMATS",
+    "NOTICE_TEXT",
     "RenderError",
     "RenderSource",
     "Shortcode",

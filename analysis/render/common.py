@@ -20,6 +20,9 @@ BANNER_TEXT = (
     "synthetic records generated to match the published facts; it is not the authors' data."
 )
 
+#: The running notice on every PDF page and in the DOCX page header (the banner's short form).
+NOTICE_TEXT = "SYNTHETIC DATA — not the authors' data"
+
 #: The Lua filter that shows the synthetic-data notice (staged for Quarto).
 BANNER_FILTER = "synthetic_banner.lua"
 

@@ -263,7 +263,8 @@ def normalise_authors(metadata: Mapping[str, Any], fmt: str) -> list[Any] | None
     """Quarto's rich ``author`` entries in the shape pandoc's templates expect.
 
     The typst template reads ``name``/``affiliation``/``email``; the HTML and
-    DOCX writers want plain names (a mapping would print as nothing).
+    DOCX writers want one Markdown string per author (a mapping would print as
+    nothing), so the affiliation follows the name on a line of its own.
     """
     raw = metadata.get("author", metadata.get("authors"))
     if raw is None:
@@ -283,9 +284,16 @@ def normalise_authors(metadata: Mapping[str, Any], fmt: str) -> list[Any] | None
             name, affiliation, email = _person_name(entry), "", ""
         if fmt == "pdf":
             authors.append({"name": name, "affiliation": affiliation, "email": email})
+        elif affiliation:  # name, then the affiliation on its own line, in italics
+            authors.append(f"{_markdown_escape(name)}\\\n*{_markdown_escape(affiliation)}*")
         else:
-            authors.append(name)
+            authors.append(_markdown_escape(name))
     return authors
+
+
+def _markdown_escape(text: str) -> str:
+    """Text that pandoc's Markdown reader reads back literally (metadata is Markdown)."""
+    return re.sub(r"([\\`*_{}\[\]<>#+!|^~$@])", r"\\\1", text)
 
 
 def pandoc_metadata(source: RenderSource, fmt: str, epoch: int) -> dict[str, Any]:

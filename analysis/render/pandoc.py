@@ -16,7 +16,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from analysis.render.common import BANNER_FILTER, BANNER_TEXT, FILTER_DIR, RenderError
+from analysis.render.common import (
+    BANNER_FILTER,
+    BANNER_TEXT,
+    FILTER_DIR,
+    NOTICE_TEXT,
+    RenderError,
+)
 from analysis.render.docx import add_docx_banner
 from analysis.render.metadata import (
     compose_markdown,
@@ -33,26 +39,51 @@ PANDOC_WRITERS: dict[str, str] = {"html": "html5", "pdf": "typst", "docx": "docx
 #: in Quarto's HTML, and non-synthetic builds carry no trace of it.
 HTML_CSS = """\
 <style>
-body { max-width: 46em; }
-table { border-collapse: collapse; margin: 1em auto; }
-th, td { border: 1px solid #8c8c8c; padding: 0.25em 0.6em; }
+body { max-width: 64em; }
+p, li, blockquote, dl { max-width: 46em; }
+table { border-collapse: collapse; margin: 1em 0; max-width: 100%; }
+th, td { border: 1px solid #8c8c8c; padding: 0.25em 0.6em; text-align: left;
+  vertical-align: top; hyphens: manual; }
 thead th { background: #f2f2f2; }
 caption, figcaption { text-align: left; font-size: 0.95em; margin: 0.5em 0; }
 figure { margin: 1.5em 0; text-align: center; }
 figure img, figure svg { max-width: 100%; height: auto; }
 a.quarto-xref { text-decoration: none; }
+p.author { margin: 0.2em 0; }
+@media (max-width: 64em) { table { display: block; overflow-x: auto; } }
 </style>
 """
 
 #: Typst set rules after pandoc's template.  Numbering is done by crossref.lua
 #: (so all formats agree), hence typst's own figure numbering is switched off.
+#: Tables as a journal sets them: content-sized columns (typst_tables.lua drops
+#: pandoc's relative widths), left-aligned, unjustified and unhyphenated cells,
+#: the caption kept with the table, the header row repeated on every page
+#: (pandoc writes ``table.header``, which repeats by default).
 TYPST_HEADER = """\
 #set figure(numbering: none)
 #set table(stroke: 0.5pt + luma(140), inset: 5pt)
 #show figure.where(kind: table): set block(breakable: true)
+#show figure.caption.where(position: top): it => block(sticky: true, it)
+#show table.cell: set par(justify: false)
+#show table.cell: set text(hyphenate: false)
 #show table.cell.where(y: 0): set text(weight: "bold")
 #show link: set text(fill: rgb("#1a4f8b"))
+#set page(footer: context align(center, text(size: 9pt, counter(page).display())))
 """
+
+#: The running notice of synthetic builds, on every PDF page.
+TYPST_NOTICE = """\
+#set page(header: align(center, text(size: 8pt, weight: "bold", fill: rgb("#b00020"), {notice})))
+"""
+
+
+def typst_header(*, synthetic: bool) -> str:
+    """The typst preamble: the set rules, plus the running notice for synthetic builds."""
+    if not synthetic:
+        return TYPST_HEADER
+    notice = '"' + NOTICE_TEXT.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return TYPST_HEADER + TYPST_NOTICE.replace("{notice}", notice)
 
 
 _RENDER_ERROR = re.compile(r"RENDER-ERROR: (?P<message>[^\n]*)")
@@ -123,6 +154,8 @@ def pandoc_arguments(
     for path in user_filters:
         args.append(f"--lua-filter={path}")
     args.append(f"--lua-filter={_filter_path('crossref.lua')}")
+    if fmt in {"html", "pdf"}:
+        args.append(f"--lua-filter={_filter_path('typst_tables.lua')}")
     if fmt == "docx":
         args.append(f"--lua-filter={_filter_path('docx_raster.lua')}")
     args.append("--citeproc")
@@ -141,7 +174,7 @@ def pandoc_arguments(
         args += ["--embed-resources", "--section-divs", "--mathml", f"--include-in-header={header}"]
     elif fmt == "pdf":
         header = aux_dir / "header.typ"
-        header.write_text(TYPST_HEADER, encoding="utf-8")
+        header.write_text(typst_header(synthetic=synthetic), encoding="utf-8")
         args.append(f"--include-in-header={header}")
     elif fmt == "docx" and metadata.get("reference-doc"):
         args.append(f"--reference-doc={metadata['reference-doc']}")
@@ -273,5 +306,5 @@ def render_with_pandoc(
     if fmt == "pdf":
         data = compile_typst(data.decode("utf-8"), project_dir, epoch)
     elif fmt == "docx" and synthetic:
-        data = add_docx_banner(data, BANNER_TEXT)
+        data = add_docx_banner(data, BANNER_TEXT, NOTICE_TEXT)
     return data

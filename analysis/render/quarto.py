@@ -21,12 +21,13 @@ from analysis.render.common import (
     BANNER_FILTER,
     BANNER_TEXT,
     FILTER_DIR,
+    NOTICE_TEXT,
     OUTPUT_SUFFIXES,
     RenderError,
 )
 from analysis.render.docx import add_docx_banner
 from analysis.render.metadata import document_metadata, load_yaml, resolve_epoch
-from analysis.render.pandoc import check_pandoc_diagnostics, run_tool
+from analysis.render.pandoc import check_pandoc_diagnostics, run_tool, typst_header
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,9 @@ def render_with_quarto(
             filters = [f for f in config.get("filters") or [] if f != BANNER_FILTER]
             config["filters"] = [*filters, BANNER_FILTER]
             config["synthetic-banner"] = BANNER_TEXT
+            if fmt == "pdf":  # the running notice on every page, as the pandoc engine does
+                (work / "notice.typ").write_text(typst_header(synthetic=True), encoding="utf-8")
+                _set_format_option(config, quarto_format, "include-in-header", "notice.typ")
         (work / "_quarto.yml").write_text(
             yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )
@@ -92,5 +96,5 @@ def render_with_quarto(
             raise RenderError(f"quarto did not produce {produced.name}:\n{stderr.strip()}")
         data = produced.read_bytes()
     if fmt == "docx" and synthetic:
-        data = add_docx_banner(data, BANNER_TEXT)
+        data = add_docx_banner(data, BANNER_TEXT, NOTICE_TEXT)
     return data
