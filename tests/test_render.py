@@ -426,9 +426,12 @@ def test_content_visible_keeps_html_only_blocks_out_of_pdf_and_docx(tmp_path: Pa
     (project / "index.qmd").write_text(
         text + '\n::: {.content-visible when-format="html"}\nOnly-in-HTML marker.\n:::\n\n'
         '::: {.content-hidden when-format="html"}\nNot-in-HTML marker.\n:::\n',
-        encoding="utf-8")
-    out = {fmt: render.render(project, tmp_path / f"a.{fmt}", fmt, synthetic=False,
-                              engine="pandoc") for fmt in render.FORMATS}
+        encoding="utf-8",
+    )
+    out = {
+        fmt: render.render(project, tmp_path / f"a.{fmt}", fmt, synthetic=False, engine="pandoc")
+        for fmt in render.FORMATS
+    }
     markup = html_text(out["html"].read_text(encoding="utf-8"))
     assert "Only-in-HTML marker." in markup and "Not-in-HTML marker." not in markup
     _, pdf = pdf_text(out["pdf"])
