@@ -26,6 +26,7 @@ import pandas as pd
 
 from analysis.io import sha256_file
 from analysis.render import find_shortcodes
+from analysis.render.wordcount import word_count
 from analysis.tables import markdown_table
 
 #: Variable key prefix -> names of ``assemble`` inputs it is derived from. The longest
@@ -228,3 +229,10 @@ def appendix(qmd: str, prov: Mapping[str, Any]) -> str:
     return ('::: {.content-visible when-format="html"}\n\n'
             "# Appendix: provenance {#sec-appendix-provenance .unnumbered}\n\n"
             f"{body}\n:::\n")
+
+
+def word_counts(documents: Mapping[str, str], variables: Mapping[str, Any]) -> dict[str, int]:
+    """Words of main text per document (``{name: qmd text}``), excluding tables,
+    references and appendices (:mod:`analysis.render.wordcount`), sorted by name."""
+    return {name: word_count(documents[name], variables, f"{name}/index.qmd")
+            for name in sorted(documents)}

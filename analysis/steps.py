@@ -7,6 +7,7 @@ without Snakemake. Every write is atomic (:mod:`analysis.io`).
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -309,6 +310,10 @@ def provenance_step(inp: Paths, out: Paths, outputs: Mapping[str, list[str]]) ->
     tables = sorted(p.stem for p in Path(inp["tables"]).glob("*.md"))
     record = provenance.record(read_yaml(inp["variables"]), tables, figures, inputs, outputs,
                                provenance.code_version(list(inp["code"])))
+    texts = {Path(q).parent.name: Path(q).read_text(encoding="utf-8") for q in inp["qmds"]}
+    record["word_counts"] = provenance.word_counts(texts, read_yaml(inp["variables"]))
+    for doc, words in record["word_counts"].items():  # shown in the build's output
+        logging.getLogger(__name__).info("%s: %d words of main text", doc, words)
     write_json(record, out["record"])
     with atomic_dir(out["appendices"]) as tmp:
         for qmd in sorted(inp["qmds"]):

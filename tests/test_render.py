@@ -410,7 +410,7 @@ def test_quarto_branch_command_and_banner_config(
     )
     stand_in.chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
-    out = render.render(project, tmp_path / "q.html", "html", synthetic=True)
+    out = render.render(project, tmp_path / "q.html", "html", synthetic=True, engine="quarto")
     assert out.read_text() == "<html><body>quarto</body></html>"
     seen = json.loads(record.read_text())
     assert seen["args"] == ["render", "index.qmd", "--to", "html", "--output-dir", "_render_out"]

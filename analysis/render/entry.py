@@ -26,13 +26,15 @@ def render(
     fmt: str,
     *,
     synthetic: bool,
-    engine: str = "auto",
+    engine: str = "pandoc",
     source_date_epoch: int | None = None,
 ) -> Path:
     """Render a staged project folder to ``output`` as ``fmt`` (html, pdf or docx).
 
-    ``engine="auto"`` uses the Quarto CLI when it is on ``PATH`` and the
-    pandoc+typst engine otherwise; ``"pandoc"`` or ``"quarto"`` force one.
+    The default, ``"pandoc"``, is the deterministic pandoc+typst engine whose bytes
+    ``make verify`` checks; ``"quarto"`` uses the Quarto CLI (an error when it is not on
+    ``PATH``); ``"auto"`` uses Quarto when it is on ``PATH`` (outputs then depend on the
+    machine, so the workflow never uses it).
     ``synthetic`` adds the synthetic-data banner.  ``source_date_epoch``
     overrides ``$SOURCE_DATE_EPOCH`` for the timestamps embedded in outputs.
     The output is replaced only after a complete, successful render.
@@ -67,7 +69,7 @@ def _parse_arguments(argv: Iterable[str] | None) -> argparse.Namespace:
     parser.add_argument("--to", dest="fmt", choices=FORMATS, required=True)
     parser.add_argument("--output", type=Path, required=True, help="file to write")
     parser.add_argument("--synthetic", action="store_true", help="add the synthetic-data banner")
-    parser.add_argument("--engine", choices=ENGINES, default="auto")
+    parser.add_argument("--engine", choices=ENGINES, default="pandoc")
     return parser.parse_args(None if argv is None else list(argv))
 
 

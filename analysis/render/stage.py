@@ -12,6 +12,7 @@ Lua filters its ``_quarto.yml`` names.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,6 +22,8 @@ import yaml
 
 from analysis.render.common import BANNER_FILTER, BANNER_TEXT, FILTER_DIR, RenderError
 from analysis.render.entry import render
+from analysis.render.metadata import load_yaml, split_front_matter
+from analysis.render.shortcodes import find_shortcodes
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +66,66 @@ def stage_project(inp: Paths, folder: Path, *, synthetic: bool) -> None:
             shutil.copyfile(path, folder / "figures" / Path(path).name)
 
 
+_IMAGE = re.compile(r"!\[[^\]]*\]\((?P<path>[^)\s]+)")
+
+#: Metadata keys whose values are files of the project.
+FILE_KEYS = ("bibliography", "csl", "filters")
+
+
+def _metadata_files(metadata: Mapping[str, Any]) -> list[str]:
+    files: list[str] = []
+    for key in FILE_KEYS:
+        value = metadata.get(key)
+        for entry in value if isinstance(value, list) else [value]:
+            path = entry.get("path") if isinstance(entry, Mapping) else entry
+            if isinstance(path, str) and path:
+                files.append(path)
+    return files
+
+
+def referenced_files(folder: str | Path) -> list[str]:
+    """Every file the staged project refers to, relative to ``folder``, sorted.
+
+    The bibliography, CSL and filters of ``_quarto.yml`` and the front matter, the
+    variables file when a ``var`` shortcode is used, and every include and image of
+    ``index.qmd`` and of the files it includes (recursively).
+    """
+    root = Path(folder)
+    found = set(_metadata_files(load_yaml(root / "_quarto.yml")))
+    pending, seen = ["index.qmd"], set()
+    while pending:
+        name = pending.pop()
+        if name in seen or not (root / name).is_file():
+            continue
+        seen.add(name)
+        yaml_text, body, _ = split_front_matter((root / name).read_text(encoding="utf-8"))
+        if yaml_text:
+            found |= set(_metadata_files(yaml.safe_load(yaml_text) or {}))
+        base = Path(name).parent
+        for code in find_shortcodes(body, source_name=name):
+            if code.escaped or not code.arguments:
+                continue
+            if code.name == "var":
+                found.add("_variables.yml")
+            elif code.name == "include":
+                target = code.arguments[0]
+                path = target.lstrip("/") if target.startswith("/") else (base / target).as_posix()
+                found.add(path)
+                pending.append(path)
+        for match in _IMAGE.finditer(body):
+            image = (base / match.group("path")).as_posix()
+            found.add(image)
+            if image.endswith(".svg"):  # Word gets the PNG twin (docx_raster.lua)
+                found.add(image.removesuffix(".svg") + ".png")
+    return sorted(found | seen)
+
+
+def missing_files(folder: str | Path) -> list[str]:
+    """The files :func:`referenced_files` names that the folder does not hold."""
+    root = Path(folder)
+    return [name for name in referenced_files(root) if not (root / name).is_file()]
+
+
 def stage_and_render(
     inp: Paths,
     out: Paths,
@@ -81,6 +144,18 @@ def stage_and_render(
     folder = Path(out["folder"])
     with atomic_dir(folder) as tmp:
         stage_project(inp, tmp, synthetic=synthetic)
+        missing = missing_files(tmp)
+        if missing:
+            raise RenderError(
+                f"{inp['qmd']}: the staged project lacks {', '.join(missing)} "
+                "(referenced but not staged)"
+            )
+    if engine != "pandoc":
+        logger.warning(
+            "render engine %r: the outputs depend on the Quarto version installed, so "
+            "`make verify` (which checks the pandoc engine's bytes) does not apply",
+            engine,
+        )
     for fmt in formats:
         if fmt not in out:
             raise RenderError(f"the render rule declares no output for format {fmt!r}")

@@ -1,5 +1,14 @@
 # Assemble what the documents read, lay out each document as a Quarto project, render it.
+import sys
+
 from analysis.provenance import code_files
+
+if config["render"]["engine"] != "pandoc":
+    print(
+        f"render engine {config['render']['engine']!r}: the documents depend on the Quarto "
+        "version installed; `make verify` checks the pandoc engine's bytes and does not apply",
+        file=sys.stderr,
+    )
 
 FIGURES = {
     "fig_s1_flow": rules.figures_study1.output.flow_svg,
