@@ -273,10 +273,11 @@ def compile_typst(source: str, root: Path, epoch: int) -> bytes:
     return pdf
 
 
-def render_with_pandoc(
+def run_pandoc(
     project_dir: Path, fmt: str, *, synthetic: bool, source_date_epoch: int | None = None
-) -> bytes:
-    """Render ``project_dir/index.qmd`` with pandoc (+ typst for PDF); return the bytes."""
+) -> tuple[bytes, int]:
+    """Pandoc's output for ``project_dir/index.qmd`` (typst markup for ``pdf``) and the
+    build timestamp; every problem pandoc reports about the source is a RenderError."""
     source = load_source(project_dir, fmt)
     epoch = resolve_epoch(source_date_epoch, os.environ, source.metadata)
     metadata = pandoc_metadata(source, fmt, epoch)
@@ -302,7 +303,16 @@ def render_with_pandoc(
     )
     for warning in warnings:
         logger.warning("pandoc: %s", warning)
-    data = result.stdout
+    return result.stdout, epoch
+
+
+def render_with_pandoc(
+    project_dir: Path, fmt: str, *, synthetic: bool, source_date_epoch: int | None = None
+) -> bytes:
+    """Render ``project_dir/index.qmd`` with pandoc (+ typst for PDF); return the bytes."""
+    data, epoch = run_pandoc(
+        project_dir, fmt, synthetic=synthetic, source_date_epoch=source_date_epoch
+    )
     if fmt == "pdf":
         data = compile_typst(data.decode("utf-8"), project_dir, epoch)
     elif fmt == "docx" and synthetic:
