@@ -131,3 +131,30 @@ rule render:
         "logs/render/{doc}.log",
     script:
         "../scripts/render.py"
+
+
+rule landing:
+    """results/index.html: links to every document, notebook and record of the build."""
+    input:
+        documents=expand("results/manuscripts/{doc}.{fmt}", doc=DOCUMENTS, fmt=FORMATS),
+        notebooks=expand("results/notebooks/{nb}.html", nb=NOTEBOOKS),
+        qmds=expand("manuscript/{doc}/index.qmd", doc=DOCUMENTS),
+        claims="results/verify/claims.csv",
+        provenance=rules.provenance.output.record,
+    output:
+        page="results/index.html",
+    params:
+        documents=DOCUMENTS,
+        formats=FORMATS,
+        notebooks=NOTEBOOKS,
+        synthetic=SYNTHETIC,
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../envs/compendium.yml"
+    log:
+        "logs/render/landing.log",
+    script:
+        "../scripts/landing.py"
