@@ -34,12 +34,19 @@ ASSEMBLE_INPUTS = dict(
     stage_ci=rules.stats_study1.output.stage_ci,
     outcomes_ci=rules.stats_study1.output.outcomes_ci,
     model=rules.stats_study1.output.model,
-    **{f"s{k}_{t}": f"results/tallies/study{k}/{t}.csv" for k in (2, 3) for t in QUAL_TALLIES},
+    **{
+        f"s{k}_{t}": f"results/tallies/study{k}/{t}.csv"
+        for k in (2, 3)
+        for t in QUAL_TALLIES
+    },
     **{f"participants{k}": f"results/clean/study{k}_participants.csv" for k in (2, 3)},
     **{f"segments{k}": f"results/clean/study{k}_segments.csv" for k in (2, 3)},
     **{f"test{k}": f"results/stats/study{k}/group_theme_test.json" for k in (2, 3)},
     **{f"reliability{k}": f"results/stats/study{k}/reliability.json" for k in (2, 3)},
-    **{f"reliability_table{k}": f"results/stats/study{k}/reliability.csv" for k in (2, 3)},
+    **{
+        f"reliability_table{k}": f"results/stats/study{k}/reliability.csv"
+        for k in (2, 3)
+    },
     **{f"quotations{k}": f"results/tallies/study{k}/quotations.csv" for k in (2, 3)},
     matrix=rules.synthesis.output.matrix,
     shares=rules.synthesis.output.shares,
@@ -53,42 +60,44 @@ rule assemble:
     output:
         variables="results/render/_variables.yml",
         tables=directory("results/render/tables"),
-    params:
-        mode=config["mode"],
+    log:
+        "logs/render/assemble.log",
+    conda:
+        "../envs/compendium.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../envs/compendium.yml"
-    log:
-        "logs/render/assemble.log",
+    params:
+        mode=config["mode"],
     script:
         "../scripts/assemble.py"
 
 
 rule provenance:
     input:
+        **{f"in_{k}": v for k, v in ASSEMBLE_INPUTS.items()},
+        **FIGURES,
         variables=rules.assemble.output.variables,
         tables=rules.assemble.output.tables,
         qmds=expand("manuscript/{doc}/index.qmd", doc=DOCUMENTS),
         code=code_files(),  # the analysis package and the workflow: the code version
-        **{f"in_{k}": v for k, v in ASSEMBLE_INPUTS.items()},
-        **FIGURES,
     output:
         record="results/render/provenance.json",
         appendices=directory("results/render/provenance"),
-    params:
-        # every rule's output patterns, so each input file can be traced to its rule
-        outputs=lambda w: {r.name: sorted(str(o) for o in r.output) for r in workflow.rules},
+    log:
+        "logs/render/provenance.log",
+    conda:
+        "../envs/compendium.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../envs/compendium.yml"
-    log:
-        "logs/render/provenance.log",
+    params:
+        # every rule's output patterns, so each input file can be traced to its rule
+        outputs=lambda w: {
+            r.name: sorted(str(o) for o in r.output) for r in workflow.rules
+        },
     script:
         "../scripts/provenance.py"
 
@@ -97,6 +106,7 @@ rule render:
     # One job per document: staging and the three renders share the interpreter start
     # (about 8 s a job, against 0.2-0.4 s of pandoc per format).
     input:
+        **FIGURES,
         qmd="manuscript/{doc}/index.qmd",
         quarto="manuscript/_quarto.yml",
         bib="manuscript/references.bib",
@@ -105,9 +115,7 @@ rule render:
         provenance=rules.provenance.output.appendices,
         tables=rules.assemble.output.tables,
         privacy=rules.privacy.output.record,
-        **FIGURES,
     output:
-        folder=directory("results/render/{doc}"),
         **{
             fmt: report(
                 f"results/manuscripts/{{doc}}.{fmt}",
@@ -117,18 +125,19 @@ rule render:
             )
             for fmt in FORMATS
         },
-    params:
-        formats=FORMATS,
-        synthetic=SYNTHETIC,
-        engine=config["render"]["engine"],
+        folder=directory("results/render/{doc}"),
+    log:
+        "logs/render/{doc}.log",
+    conda:
+        "../envs/compendium.yml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../envs/compendium.yml"
-    log:
-        "logs/render/{doc}.log",
+    params:
+        formats=FORMATS,
+        synthetic=SYNTHETIC,
+        engine=config["render"]["engine"],
     script:
         "../scripts/render.py"
 
@@ -143,18 +152,18 @@ rule landing:
         provenance=rules.provenance.output.record,
     output:
         page="results/index.html",
+    log:
+        "logs/render/landing.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         documents=DOCUMENTS,
         formats=FORMATS,
         notebooks=NOTEBOOKS,
         synthetic=SYNTHETIC,
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    conda:
-        "../envs/compendium.yml"
-    log:
-        "logs/render/landing.log",
     script:
         "../scripts/landing.py"
