@@ -59,7 +59,8 @@ p.author { margin: 0.2em 0; }
 #: Tables as a journal sets them: content-sized columns (typst_tables.lua drops
 #: pandoc's relative widths), left-aligned, unjustified and unhyphenated cells,
 #: the caption kept with the table, the header row repeated on every page
-#: (pandoc writes ``table.header``, which repeats by default).
+#: (pandoc writes ``table.header``, which repeats by default).  The template's
+#: author grid (names and affiliations) is not justified or hyphenated either.
 TYPST_HEADER = """\
 #set figure(numbering: none)
 #set table(stroke: 0.5pt + luma(140), inset: 5pt)
@@ -69,6 +70,8 @@ TYPST_HEADER = """\
 #show table.cell: set text(hyphenate: false)
 #show table.cell.where(y: 0): set text(weight: "bold")
 #show link: set text(fill: rgb("#1a4f8b"))
+#show grid: set par(justify: false)
+#show grid: set text(hyphenate: false)
 #set page(footer: context align(center, text(size: 9pt, counter(page).display())))
 """
 
