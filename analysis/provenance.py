@@ -26,7 +26,6 @@ import pandas as pd
 
 from analysis.io import sha256_file
 from analysis.render import find_shortcodes
-from analysis.render.wordcount import word_count
 from analysis.tables import markdown_table
 
 #: Variable key prefix -> names of ``assemble`` inputs it is derived from. The longest
@@ -113,7 +112,7 @@ def flatten(variables: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 #: Tools around the DAG that produce no result, left out of the code version.
-OUTSIDE_DAG = frozenset({"analysis/build.py", "analysis/verify.py", "analysis/environment.py"})
+OUTSIDE_DAG = frozenset({"analysis/environment.py"})
 
 
 def code_files(root: str | Path = ".") -> list[str]:
@@ -229,10 +228,3 @@ def appendix(qmd: str, prov: Mapping[str, Any]) -> str:
     return ('::: {.content-visible when-format="html"}\n\n'
             "# Appendix: provenance {#sec-appendix-provenance .unnumbered}\n\n"
             f"{body}\n:::\n")
-
-
-def word_counts(documents: Mapping[str, str], variables: Mapping[str, Any]) -> dict[str, int]:
-    """Words of main text per document (``{name: qmd text}``), excluding tables,
-    references and appendices (:mod:`analysis.render.wordcount`), sorted by name."""
-    return {name: word_count(documents[name], variables, f"{name}/index.qmd")
-            for name in sorted(documents)}

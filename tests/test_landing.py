@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -42,12 +43,16 @@ def write_inputs(folder: Path, statuses: list[str]) -> dict[str, object]:
     rows = "".join(f"c{i},src,1,1,{s}\n" for i, s in enumerate(statuses))
     claims.write_text("claim_id,source,published,computed,status\n" + rows, encoding="utf-8")
     record = folder / "provenance.json"
-    record.write_text(
-        json.dumps({"code_version": "sha256:abc", "word_counts": {"article2": 4321}}),
-        encoding="utf-8",
-    )
-    qmds = [str(ROOT / "manuscript" / doc / "index.qmd") for doc in DOCUMENTS]
-    return {"qmds": qmds, "claims": str(claims), "provenance": str(record)}
+    record.write_text(json.dumps({"code_version": "sha256:abc"}), encoding="utf-8")
+    staged = []
+    for number, doc in enumerate(DOCUMENTS):
+        target = folder / "render" / doc
+        target.mkdir(parents=True)
+        shutil.copyfile(ROOT / "manuscript" / doc / "index.qmd", target / "index.qmd")
+        words = 4321 if doc == "article2" else number
+        (target / "wordcount.json").write_text(json.dumps({"words_main_text": words}))
+        staged.append(str(target))
+    return {"staged": staged, "claims": str(claims), "provenance": str(record)}
 
 
 def make_page(tmp_path: Path, statuses: list[str], *, synthetic: bool) -> str:
@@ -115,6 +120,6 @@ def test_built_landing_page_links_resolve(built: Path) -> None:
     page = (results / "index.html").read_text(encoding="utf-8")
     for link in hrefs(page):
         assert (results / link).is_file(), link
-    record = json.loads((results / "render" / "provenance.json").read_text(encoding="utf-8"))
-    for doc, words in record["word_counts"].items():
-        assert f"{words:,}" in page, doc
+    for doc in DOCUMENTS:
+        record = json.loads((results / "render" / doc / "wordcount.json").read_text())
+        assert f'class="number">{record["words_main_text"]:,}<' in page, doc

@@ -6,6 +6,7 @@ session build's staged folders.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -24,16 +25,31 @@ def rule_inputs(tmp_path: Path) -> dict[str, str]:
     source = tmp_path / "manuscript" / "article9"
     source.mkdir(parents=True)
     shutil.copyfile(FIXTURE / "index.qmd", source / "index.qmd")
-    appendices = tmp_path / "provenance"
-    appendices.mkdir()
-    (appendices / "article9.md").write_text("Provenance.\n", encoding="utf-8")
+    record = tmp_path / "provenance.json"
+    variables = yaml.safe_load((FIXTURE / "_variables.yml").read_text(encoding="utf-8"))
+    record.write_text(
+        json.dumps(
+            {
+                "code_version": "sha256:000000000000",
+                "variables": {
+                    f"study.{k}": {"value": str(v), "inputs": []}
+                    for k, v in variables["study"].items()
+                },
+                "tables": {"workers": {"rule": "assemble", "inputs": []}},
+                "figures": {
+                    "contacts.svg": {"file": "f.svg", "rule": "figures", "sha256": "0" * 64}
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     return {
         "qmd": str(source / "index.qmd"),
         "quarto": str(FIXTURE / "_quarto.yml"),
         "bib": str(FIXTURE / "references.bib"),
         "csl": str(ROOT / "manuscript" / "apa.csl"),
         "variables": str(FIXTURE / "_variables.yml"),
-        "provenance": str(appendices),
+        "provenance": str(record),
         "tables": str(FIXTURE / "tables"),
         "fig_contacts": str(FIXTURE / "figures" / "contacts.svg"),
         "fig_contacts_png": str(FIXTURE / "figures" / "contacts.png"),
@@ -66,6 +82,9 @@ def test_one_job_stages_a_complete_project_and_renders_every_format(tmp_path: Pa
     ):
         assert (folder / name).is_file(), name
     assert missing_files(folder) == []
+    assert "Appendix: provenance" in (folder / "provenance.md").read_text(encoding="utf-8")
+    words = json.loads((folder / "wordcount.json").read_text(encoding="utf-8"))
+    assert words["document"] == "article9" and 30 < words["words_main_text"] < 80
     config = yaml.safe_load((folder / "_quarto.yml").read_text(encoding="utf-8"))
     assert config["filters"] == ["synthetic_banner.lua"]  # for Quarto users
     assert config["synthetic-banner"] == BANNER_TEXT

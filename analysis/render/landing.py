@@ -22,6 +22,7 @@ import yaml
 
 from analysis.render.common import BANNER_TEXT
 from analysis.render.metadata import split_front_matter
+from analysis.render.stage import WORDS_FILE
 
 FORMAT_LABELS: dict[str, str] = {"html": "HTML", "pdf": "PDF", "docx": "Word (DOCX)"}
 
@@ -45,6 +46,12 @@ def document_title(qmd: str | Path) -> str:
     meta = yaml.safe_load(yaml_text) if yaml_text else None
     title = meta.get("title") if isinstance(meta, dict) else None
     return str(title) if title else path.parent.name
+
+
+def word_count_of(folder: str | Path) -> int:
+    """The words of main text recorded in a staged document folder."""
+    record = json.loads((Path(folder) / WORDS_FILE).read_text(encoding="utf-8"))
+    return int(record["words_main_text"])
 
 
 def claim_counts(claims_csv: str | Path) -> dict[str, int]:
@@ -96,10 +103,12 @@ def landing_page(
     notebooks: Sequence[str],
     claims: Mapping[str, int],
     provenance: Mapping[str, Any],
+    words: Mapping[str, int],
     *,
     synthetic: bool,
 ) -> str:
-    """The page's HTML. ``titles`` maps document names to titles (in display order)."""
+    """The page's HTML. ``titles`` maps document names to titles (in display order),
+    ``words`` documents to their words of main text."""
     banner = (
         f'<div class="synthetic-banner" role="note">{escape(BANNER_TEXT)}</div>'
         if synthetic
@@ -114,7 +123,6 @@ def landing_page(
         if synthetic
         else ""
     )
-    words = provenance.get("word_counts") or {}
     version = escape(str(provenance.get("code_version", "unknown")))
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -164,8 +172,9 @@ def landing_step(
     """Rule ``landing``: write ``results/index.html`` from the build's own records."""
     from analysis.io import write_text
 
-    qmds = {Path(q).parent.name: q for q in inp["qmds"]}
-    titles = {doc: document_title(qmds[doc]) for doc in documents}
+    staged = {Path(folder).name: Path(folder) for folder in inp["staged"]}
+    titles = {doc: document_title(staged[doc] / "index.qmd") for doc in documents}
+    words = {doc: word_count_of(staged[doc]) for doc in documents}
     provenance = json.loads(Path(inp["provenance"]).read_text(encoding="utf-8"))
     page = landing_page(
         titles,
@@ -173,6 +182,7 @@ def landing_step(
         notebooks,
         claim_counts(inp["claims"]),
         provenance,
+        words,
         synthetic=synthetic,
     )
     write_text(page, out["page"])

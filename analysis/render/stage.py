@@ -11,6 +11,7 @@ Lua filters its ``_quarto.yml`` names.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import shutil
@@ -24,10 +25,15 @@ from analysis.render.common import BANNER_FILTER, BANNER_TEXT, FILTER_DIR, Rende
 from analysis.render.entry import render
 from analysis.render.metadata import load_yaml, split_front_matter
 from analysis.render.shortcodes import find_shortcodes
+from analysis.render.wordcount import word_count
 
 logger = logging.getLogger(__name__)
 
 Paths = Mapping[str, str]
+
+#: The staged document's word count (words of main text), read by the landing page.
+WORDS_FILE = "wordcount.json"
+WORDS_EXCLUDE = ("title", "abstract", "tables", "figure captions", "references", "appendices")
 
 
 def project_config(quarto_yml: str | Path, *, synthetic: bool) -> dict[str, Any]:
@@ -44,9 +50,32 @@ def project_config(quarto_yml: str | Path, *, synthetic: bool) -> dict[str, Any]
     return config
 
 
+def _provenance_appendix(inp: Paths) -> str:
+    """The document's HTML-only provenance appendix, from the project's record.
+
+    Written here, not by the provenance rule, so that a prose edit re-runs only this
+    document's job, not the record and every other document.
+    """
+    from analysis import provenance
+
+    text = Path(inp["qmd"]).read_text(encoding="utf-8")
+    record = json.loads(Path(inp["provenance"]).read_text(encoding="utf-8"))
+    return provenance.appendix(text, record)
+
+
+def write_word_count(folder: Path, doc: str) -> int:
+    """Record the words of main text of the staged document in ``folder/WORDS_FILE``."""
+    variables = load_yaml(folder / "_variables.yml")
+    words = word_count(
+        (folder / "index.qmd").read_text(encoding="utf-8"), variables, f"{doc}/index.qmd"
+    )
+    record = {"document": doc, "words_main_text": words, "excludes": list(WORDS_EXCLUDE)}
+    (folder / WORDS_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return words
+
+
 def stage_project(inp: Paths, folder: Path, *, synthetic: bool) -> None:
     """Lay out one document's Quarto project in the (empty) ``folder``."""
-    doc = Path(inp["qmd"]).parent.name
     shutil.copyfile(inp["qmd"], folder / "index.qmd")
     config = project_config(inp["quarto"], synthetic=synthetic)
     (folder / "_quarto.yml").write_text(
@@ -58,7 +87,7 @@ def stage_project(inp: Paths, folder: Path, *, synthetic: bool) -> None:
     shutil.copyfile(inp["bib"], folder / "references.bib")
     shutil.copyfile(inp["csl"], folder / "apa.csl")
     shutil.copyfile(inp["variables"], folder / "_variables.yml")
-    shutil.copyfile(Path(inp["provenance"]) / f"{doc}.md", folder / "provenance.md")
+    (folder / "provenance.md").write_text(_provenance_appendix(inp), encoding="utf-8")
     shutil.copytree(inp["tables"], folder / "tables")
     (folder / "figures").mkdir()
     for key, path in sorted(inp.items()):
@@ -144,6 +173,8 @@ def stage_and_render(
     folder = Path(out["folder"])
     with atomic_dir(folder) as tmp:
         stage_project(inp, tmp, synthetic=synthetic)
+        doc = Path(inp["qmd"]).parent.name
+        logger.info("%s: %d words of main text", doc, write_word_count(tmp, doc))
         missing = missing_files(tmp)
         if missing:
             raise RenderError(

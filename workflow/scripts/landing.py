@@ -1,5 +1,5 @@
-"""Rule `landing`: writes results/index.html (analysis.render.landing)."""
-from analysis.render.landing import landing_step
+"""Rule `landing`: calls analysis.steps.render.landing_step with the rule's files."""
 from analysis.rule import run
+from analysis.steps.render import landing_step
 
 run(landing_step, snakemake)  # noqa: F821 -- injected by Snakemake

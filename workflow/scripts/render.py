@@ -1,5 +1,5 @@
-"""Rule `render`: stages one document and renders its formats (analysis.render.stage)."""
-from analysis.render.stage import stage_and_render
+"""Rule `render`: calls analysis.steps.render.render_step with the rule's files."""
 from analysis.rule import run
+from analysis.steps.render import render_step
 
-run(stage_and_render, snakemake)  # noqa: F821 -- injected by Snakemake
+run(render_step, snakemake)  # noqa: F821 -- injected by Snakemake
