@@ -1,13 +1,15 @@
-"""Word counts of main text (analysis.render.wordcount, recorded by analysis.provenance)."""
+"""Word counts of main text (analysis.render.wordcount), recorded beside each staged document."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from analysis import provenance
 from analysis.render import RenderError
+from analysis.render.stage import write_word_count
 from analysis.render.wordcount import count_words, main_text, word_count
 
 FIXTURE = Path(__file__).parent / "fixtures" / "render"
@@ -73,10 +75,12 @@ def test_count_words_keeps_hyphenated_words_and_numbers_whole() -> None:
     assert count_words("co-production in 2024, the service-user's view — 58%") == 7
 
 
-def test_provenance_word_counts_per_document_sorted() -> None:
-    qmd = (FIXTURE / "index.qmd").read_text(encoding="utf-8")
-    variables = {"study": {"name": "X", "n_workers": 12, "share_women": "58%"}}
-    counts = provenance.word_counts({"thesis": qmd, "article1": qmd + "\nTwo more.\n"}, variables)
-    assert list(counts) == ["article1", "thesis"]
-    assert counts["article1"] == counts["thesis"] + 2
-    assert 30 < counts["thesis"] < 80  # the fixture's two short sections
+def test_staged_word_count_record(tmp_path: Path) -> None:
+    folder = shutil.copytree(FIXTURE, tmp_path / "article1")
+    words = write_word_count(folder, "article1")
+    record = json.loads((folder / "wordcount.json").read_text(encoding="utf-8"))
+    assert record["document"] == "article1" and record["words_main_text"] == words
+    assert 30 < words < 80  # the fixture's two short sections
+    with (folder / "index.qmd").open("a", encoding="utf-8") as qmd:
+        qmd.write("\nTwo more.\n")
+    assert write_word_count(folder, "article1") == words + 2
