@@ -96,7 +96,7 @@ def provenance_step(inp: Paths, out: Paths, outputs: Mapping[str, list[str]]) ->
     """Trace every value, table and figure to its rule and input checksums.
 
     The record does not read the documents' sources: each document's appendix is written
-    when the document is staged (:func:`stage_document_step`), so a prose edit re-runs
+    when the document is staged (:func:`render_step`), so a prose edit re-runs
     that document's jobs only, not the record and every other document.
     """
     from analysis import provenance

@@ -93,8 +93,8 @@ rule render:
         "../envs/compendium.yml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=2000,
+        runtime=15,
     params:
         formats=FORMATS,
         synthetic=SYNTHETIC,
