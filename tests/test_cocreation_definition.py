@@ -21,8 +21,9 @@ SHEET = REPO / "data" / "synthetic" / "study1" / "extraction.csv"
 
 @pytest.fixture(scope="module")
 def params() -> tuple[dict, dict]:
-    return synthetic.load_parameters(REPO / "config/synthetic.yaml",
-                                     REPO / "config/synthetic-codebooks.yaml")
+    return synthetic.load_parameters(
+        REPO / "config/synthetic.yaml", REPO / "config/synthetic-codebooks.yaml"
+    )
 
 
 def _partners(sheet: pd.DataFrame) -> pd.DataFrame:
@@ -56,11 +57,13 @@ def test_definition_holds_for_other_seeds(params: tuple[dict, dict], seed: int) 
 
 
 def test_a_violation_is_reported_with_row_and_article() -> None:
-    sheet = pd.DataFrame({
-        "article_id": ["S1-001", "S1-002", "S1-003"],
-        "role_category": ["peer support", "co-creation partner", "co-creation partner"],
-        "stages": ["co-delivery", "co-commissioning; co-design", "co-delivery; co-assessment"],
-    })
+    sheet = pd.DataFrame(
+        {
+            "article_id": ["S1-001", "S1-002", "S1-003"],
+            "role_category": ["peer support", "co-creation partner", "co-creation partner"],
+            "stages": ["co-delivery", "co-commissioning; co-design", "co-delivery; co-assessment"],
+        }
+    )
     problems = synthetic.cocreation_violations(sheet)
     assert len(problems) == 2
     assert problems[0].startswith("row 3 (S1-002)") and "co-delivery" in problems[0]
