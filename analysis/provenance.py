@@ -63,6 +63,7 @@ TABLE_SOURCES: dict[str, list[str]] = {
     "s1-stages": ["stage_ci"],
     "s1-outcomes": ["outcomes_ci"],
     "s1-trend": ["model"],
+    "s1-sources": ["s1_sources"],
     "s{k}-themes": ["s{k}_themes", "s{k}_subthemes"],
     "s{k}-groups": ["s{k}_by_group", "s{k}_coverage_by_group", "test{k}", "participants{k}"],
     "s{k}-hierarchy": ["s{k}_hierarchy"],

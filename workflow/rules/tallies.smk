@@ -2,7 +2,7 @@
 # subgroup and code group (the levels of systematic text condensation), by group, with
 # participant and character coverage; and the quotations bank.
 STUDY1_TALLIES = ["role", "stage", "outcomes", "country", "period", "year", "design",
-                  "sector", "setting", "role_stage"]
+                  "sector", "setting", "role_stage", "sources"]
 QUAL_TALLIES = ["themes", "subthemes", "by_group", "coverage_by_group", "hierarchy"]
 
 
