@@ -101,6 +101,10 @@ def study1_variables(
         "most_common_role": ROLE_LABELS[str(ranked.index[0])],
         "rarest_role": ROLE_LABELS[str(ranked.index[-1])],
         "stage": {key(s): _share(stage.loc[s]) for s in STAGES},
+        "outcome": {key(str(b)): {"n": fmt_int(r["n"]), "pct": fmt_pct(r["percent"])}
+                    for b, r in stats["outcomes_ci"].set_index("beneficiary").iterrows()},
+        "role_stage": {ROLE_KEYS[str(r)]: {key(s): fmt_int(row[s]) for s in STAGES}
+                       for r, row in stats["role_stage"].set_index("role_category").iterrows()},
         "early": {"n": fmt_int(early["n"]), "pct": fmt_pct(early["percent"]),
                   "ci": f"{fmt_pct(early['ci_low'])}–{fmt_pct(early['ci_high'])}"},
     }

@@ -42,6 +42,8 @@ VARIABLE_SOURCES: dict[str, list[str]] = {
     "study1.most_common_role": ["role_ci"],
     "study1.rarest_role": ["role_ci"],
     "study1.stage": ["stage_ci"],
+    "study1.outcome": ["outcomes_ci"],
+    "study1.role_stage": ["s1_role_stage"],
     "study1.early": ["model"],
     "study1.trend": ["model"],
     "study{k}": ["participants{k}"],
