@@ -184,6 +184,14 @@ def extraction_sheet(
 ) -> pd.DataFrame:
     """One row per included article, shaped like a scoping review's charting sheet."""
     n = int(published["included"])
+    optional = {"co-commissioning", "co-design", "co-assessment"}
+    given = set(params.get("cocreation_stages") or {})
+    if given != optional:
+        raise ValueError(
+            "config/synthetic.yaml study1.cocreation_stages must give a probability for exactly "
+            f"{sorted(optional)} (co-delivery is not optional for partners in co-creation); "
+            f"got {sorted(given)}"
+        )
     roles: list[str] = []
     for role, k in zip(
         ROLE_CATEGORIES,

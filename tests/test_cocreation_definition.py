@@ -68,3 +68,17 @@ def test_a_violation_is_reported_with_row_and_article() -> None:
     assert len(problems) == 2
     assert problems[0].startswith("row 3 (S1-002)") and "co-delivery" in problems[0]
     assert problems[1].startswith("row 4 (S1-003)") and "early stage" in problems[1]
+
+
+@pytest.mark.parametrize(
+    "stages",
+    [
+        {"co-commissioning": 0.5, "co-design": 0.8},
+        {"co-commissioning": 0.5, "co-design": 0.8, "co-assessment": 0.4, "co-delivery": 0.9},
+    ],
+)
+def test_co_delivery_cannot_be_made_optional(params: tuple[dict, dict], stages: dict) -> None:
+    p = copy.deepcopy(params[0])
+    p["study1"]["cocreation_stages"] = stages
+    with pytest.raises(ValueError, match="cocreation_stages"):
+        synthetic.generate(p, params[1])
