@@ -25,6 +25,7 @@ STUDY1_TALLIES: tuple[str, ...] = (
     "sector",
     "setting",
     "role_stage",
+    "sources",
 )
 #: A qualitative study's tallies, one CSV each under ``results/tallies/<study>/``.
 QUAL_TALLIES: tuple[str, ...] = (

@@ -66,8 +66,14 @@ def crosstab(
     return tab.astype(int)
 
 
+SOURCE_COLUMNS = ("article_id", "year", "country", "design", "sector", "setting",
+                  "role_category", "stages")
+"""What PRISMA-ScR item 17 asks to be shown for every included source of evidence."""
+
+
 def study1_tallies(articles: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """All Study 1 counts: role, stage, outcomes, country, year, design, sector, setting."""
+    """All Study 1 counts (role, stage, outcomes, country, year, design, sector, setting) and the
+    one-row-per-source chart of the included articles."""
     n = len(articles)
     stages = explode(articles, "stages", "stage")
     outcomes = explode(articles, "outcomes", "beneficiary")
@@ -88,6 +94,7 @@ def study1_tallies(articles: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "sector": count_by(articles, "sector", order=["mental health", "substance use", "both"]),
         "setting": count_by(articles, "setting", order=["inpatient", "outpatient", "community"]),
         "role_stage": role_stage,
+        "sources": articles[list(SOURCE_COLUMNS)].sort_values("article_id", kind="mergesort"),
     }
 
 
