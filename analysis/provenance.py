@@ -42,6 +42,8 @@ VARIABLE_SOURCES: dict[str, list[str]] = {
     "study1.most_common_role": ["role_ci"],
     "study1.rarest_role": ["role_ci"],
     "study1.stage": ["stage_ci"],
+    "study1.outcome": ["outcomes_ci"],
+    "study1.role_stage": ["s1_role_stage"],
     "study1.early": ["model"],
     "study1.trend": ["model"],
     "study{k}": ["participants{k}"],
@@ -63,6 +65,7 @@ TABLE_SOURCES: dict[str, list[str]] = {
     "s1-stages": ["stage_ci"],
     "s1-outcomes": ["outcomes_ci"],
     "s1-trend": ["model"],
+    "s1-sources": ["s1_sources"],
     "s{k}-themes": ["s{k}_themes", "s{k}_subthemes"],
     "s{k}-groups": ["s{k}_by_group", "s{k}_coverage_by_group", "test{k}", "participants{k}"],
     "s{k}-hierarchy": ["s{k}_hierarchy"],
@@ -112,7 +115,7 @@ def flatten(variables: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 #: Tools around the DAG that produce no result, left out of the code version.
-OUTSIDE_DAG = frozenset({"analysis/build.py", "analysis/verify.py", "analysis/environment.py"})
+OUTSIDE_DAG = frozenset({"analysis/environment.py"})
 
 
 def code_files(root: str | Path = ".") -> list[str]:

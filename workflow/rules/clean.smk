@@ -1,5 +1,6 @@
 # Validate every input against its JSON schema and write tidy, normalised tables. Each rule
 # waits for the privacy gate (rules/privacy.smk), which scans the raw inputs first.
+from analysis.steps.clean import study_input_keys
 
 GATE = "results/privacy/gate.json"
 
@@ -18,15 +19,14 @@ rule clean_study1:
         prisma="results/clean/study1_prisma.csv",
     log:
         "logs/clean/study1.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     script:
         "../scripts/clean_study1.py"
-
-
-def study_inputs(wildcards):
-    """A REFI-QDA project when the config names one, else the three CSV sheets."""
-    spec = config["inputs"][wildcards.study]
-    keys = ["qdpx"] if "qdpx" in spec else ["participants", "codebook", "segments"]
-    return {k: data_file(wildcards.study, k) for k in keys}
 
 
 rule clean_study:
@@ -45,6 +45,12 @@ rule clean_study:
         codings="results/clean/{study}_codings.csv",
     log:
         "logs/clean/{study}.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     params:
         coder_labels=config["privacy"].get("coder_labels") or {},
     script:
@@ -62,5 +68,11 @@ rule clean_stage_map:
         stage_map="results/clean/stage_map.csv",
     log:
         "logs/clean/stage_map.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/clean_stage_map.py"

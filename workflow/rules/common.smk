@@ -3,16 +3,17 @@
 import json
 from pathlib import Path
 
+from analysis.layout import DOCUMENTS, NOTEBOOKS, QUAL_STUDIES
 from analysis.validate import validate_config
 
-with open(Path(workflow.basedir) / "schemas" / "config.schema.json", encoding="utf-8") as _f:
+with open(
+    Path(workflow.basedir) / "schemas" / "config.schema.json", encoding="utf-8"
+) as _f:
     _schema = json.load(_f)
 config.update(validate_config(config, _schema))
 
-DOCUMENTS = ["article1", "article2", "article3", "thesis"]
 FORMATS = config["render"]["formats"]
-STUDIES = ["study2", "study3"]
-NOTEBOOKS = ["study1", "study2", "study3", "synthesis"]
+STUDIES = list(QUAL_STUDIES)
 SYNTHETIC = config["mode"] == "synthetic"
 
 
@@ -22,7 +23,13 @@ def data_file(study, key):
     return str(Path(config["data_dir"]) / entry)
 
 
+def study_inputs(wildcards):
+    """A REFI-QDA project when the config names one, else the three CSV sheets."""
+    keys = study_input_keys(config["inputs"][wildcards.study])
+    return {k: data_file(wildcards.study, k) for k in keys}
+
+
 wildcard_constraints:
-    study="study2|study3",
+    study="|".join(STUDIES),
     doc="|".join(DOCUMENTS),
     fmt="html|pdf|docx",

@@ -1,9 +1,7 @@
 # Thematic tallies: Study 1 counts by category; Studies 2 and 3 meaning units per theme,
 # subgroup and code group (the levels of systematic text condensation), by group, with
 # participant and character coverage; and the quotations bank.
-STUDY1_TALLIES = ["role", "stage", "outcomes", "country", "period", "year", "design",
-                  "sector", "setting", "role_stage"]
-QUAL_TALLIES = ["themes", "subthemes", "by_group", "coverage_by_group", "hierarchy"]
+from analysis.layout import QUAL_TALLIES, STUDY1_TALLIES
 
 
 rule tallies_study1:
@@ -13,6 +11,12 @@ rule tallies_study1:
         **{t: f"results/tallies/study1/{t}.csv" for t in STUDY1_TALLIES},
     log:
         "logs/tallies/study1.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/tallies_study1.py"
 
@@ -23,11 +27,25 @@ rule tallies_study:
         codebook=rules.clean_study.output.codebook,
         segments=rules.clean_study.output.segments,
     output:
-        **{t: f"results/tallies/{{study}}/{t}.csv" for t in QUAL_TALLIES if t != "hierarchy"},
-        hierarchy=report("results/tallies/{study}/hierarchy.csv", caption="../report/hierarchy.rst",
-                         category="Studies 2 and 3", subcategory="{study}"),
+        **{
+            t: f"results/tallies/{{study}}/{t}.csv"
+            for t in QUAL_TALLIES
+            if t != "hierarchy"
+        },
+        hierarchy=report(
+            "results/tallies/{study}/hierarchy.csv",
+            caption="../report/hierarchy.rst",
+            category="Studies 2 and 3",
+            subcategory="{study}",
+        ),
     log:
         "logs/tallies/{study}.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/tallies_study.py"
 
@@ -38,9 +56,19 @@ rule quotations:
         codebook=rules.clean_study.output.codebook,
         segments=rules.clean_study.output.segments,
     output:
-        bank=report("results/tallies/{study}/quotations.csv", caption="../report/quotations.rst",
-                    category="Studies 2 and 3", subcategory="{study}"),
+        bank=report(
+            "results/tallies/{study}/quotations.csv",
+            caption="../report/quotations.rst",
+            category="Studies 2 and 3",
+            subcategory="{study}",
+        ),
     log:
         "logs/tallies/{study}.quotations.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/quotations.py"
