@@ -16,7 +16,8 @@ import pandas as pd
 
 from analysis import stc
 from analysis.privacy import public_config
-from analysis.steps import clean_study_step, reliability_step
+from analysis.steps.clean import clean_study_step
+from analysis.steps.stats import reliability_step
 
 REPO = Path(__file__).resolve().parents[1]
 REAL = {"coder A": "Kari Nordmann", "coder B": "Ola Fjellheim"}
