@@ -199,17 +199,23 @@ def stc_hierarchy(
                 nodes.append(("code group", theme, sub, code))
     level_keys = {"theme": ["theme"], "subgroup": ["theme", "subtheme"],
                   "code group": ["theme", "subtheme", "code"]}
+    # one grouped pass per level for the whole study and one with the group as first key
+    whole = {level: _counts(seg, keys) for level, keys in level_keys.items()}
+    by_group = {level: _counts(seg, [group, *keys]) for level, keys in level_keys.items()}
+    chars_of = seg.groupby(group, sort=False, observed=True)["chars"].sum() if len(seg) \
+        else pd.Series(dtype=int)
     rows = []
     for g in groups:
-        gs = seg if g == "all" else seg[seg[group] == g]
-        people = participants if g == "all" else participants[participants[group] == g]
-        total = int(gs["chars"].sum())
-        tallied = {level: _counts(gs, keys) for level, keys in level_keys.items()}
+        everyone = g == "all"
+        people = participants if everyone else participants[participants[group] == g]
+        total = int(seg["chars"].sum()) if everyone else int(chars_of.get(g, 0))
         for level, theme, sub, code in nodes:
             key = tuple(v for v in (theme, sub, code) if v)
             if len(key) == len(level_keys[level]):
-                units, contributors, chars = tallied[level].get(key, (0, 0, 0))
+                table, lookup = (whole, key) if everyone else (by_group, (g, *key))
+                units, contributors, chars = table[level].get(lookup, (0, 0, 0))
             else:  # an empty subtheme or code matches any value, as a filter would
+                gs = seg if everyone else seg[seg[group] == g]
                 units, contributors, chars = _node_by_mask(gs, theme, sub, code)
             rows.append({"level": level, "theme": theme, "subtheme": sub, "code": code,
                          "group": g, "units": units, "participants": contributors,
