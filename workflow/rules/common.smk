@@ -7,7 +7,12 @@ from analysis.validate import validate_config
 
 with open(Path(workflow.basedir) / "schemas" / "config.schema.json", encoding="utf-8") as _f:
     _schema = json.load(_f)
-config.update(validate_config(config, _schema))
+# messages start with the config file's path, so the author knows which file to open
+config.update(
+    validate_config(
+        config, _schema, label=", ".join(map(str, workflow.configfiles)) or "config"
+    )
+)
 
 DOCUMENTS = ["article1", "article2", "article3", "thesis"]
 FORMATS = config["render"]["formats"]
