@@ -17,10 +17,20 @@ from collections.abc import Mapping
 
 from analysis.qdpx.model import quote
 from analysis.qdpx.parse import Parsed
+from analysis.textrules import looks_utf16
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:(//|\\\\)")
 _WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]")
 MAX_SOURCE_BYTES = 512 * 1024 * 1024
+"""Largest source text member (uncompressed)."""
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+"""Largest total uncompressed size of an archive: a whole project is read into memory."""
+MAX_RATIO = 200
+"""Largest compression ratio of a member above 1 MiB; transcripts compress 3-10 times, a
+zip bomb thousands of times."""
+_READABLE = frozenset(
+    (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+)
 
 
 def member_index(zf: zipfile.ZipFile) -> dict[str, list[zipfile.ZipInfo]]:
@@ -82,6 +92,45 @@ def _resolve_text_path(
     )
 
 
+def archive_problems(zf: zipfile.ZipFile) -> list[str]:
+    """Why the archive cannot be read safely, before a single member is decompressed.
+
+    Encrypted members and unsupported compression (WinZip AES is method 99) would raise
+    ``RuntimeError``/``NotImplementedError`` deep inside :mod:`zipfile`; an archive that
+    unpacks to more than :data:`MAX_TOTAL_BYTES`, or a member compressed more than
+    :data:`MAX_RATIO` times, would exhaust memory. The sizes are the declared ones, which
+    :mod:`zipfile` enforces while reading (a member longer than declared fails its check).
+    """
+    problems = []
+    total = 0
+    for info in zf.infolist():
+        name = quote(info.filename)
+        total += info.file_size
+        if info.flag_bits & 0x1:
+            problems.append(
+                f"member {name} is encrypted (password-protected); export the project again "
+                "without a password"
+            )
+        elif info.compress_type not in _READABLE:
+            what = " (WinZip AES encryption)" if info.compress_type == 99 else ""
+            problems.append(
+                f"member {name} uses compression method {info.compress_type}{what}, which "
+                "cannot be read; save the archive again with ordinary (deflate) compression"
+            )
+        elif info.file_size > 1 << 20 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            problems.append(
+                f"member {name} unpacks to {info.file_size:,} bytes from "
+                f"{info.compress_size:,} (more than {MAX_RATIO} times smaller): refused as a "
+                "possible zip bomb"
+            )
+    if total > MAX_TOTAL_BYTES:
+        problems.append(
+            f"the archive unpacks to {total / 2**20:,.0f} MiB, more than the "
+            f"{MAX_TOTAL_BYTES // 2**20:,} MiB a project may hold"
+        )
+    return problems
+
+
 def _decode_text(data: bytes) -> str:
     """Decode a source file: UTF-8, or UTF-16 when it starts with a UTF-16 BOM; drop BOM."""
     if data.startswith(codecs.BOM_UTF8):
@@ -97,11 +146,24 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> tupl
     if info.file_size > MAX_SOURCE_BYTES:
         return None, f"{label}: member {name} is larger than 512 MiB"
     try:
-        return _decode_text(zf.read(info)), ""
+        data = zf.read(info)
+        if looks_utf16(data):
+            return None, (
+                f"{label}: member {name} looks UTF-16 encoded without a byte order mark "
+                "(every other byte is 0x00); save the transcript as UTF-8"
+            )
+        text = _decode_text(data)
+        del data
+        if "\x00" in text:
+            return None, (
+                f"{label}: member {name} holds NUL characters (first at code point "
+                f"{text.index(chr(0))}); a transcript is text without NUL characters"
+            )
+        return text, ""
     except UnicodeDecodeError as exc:
         return None, (f"{label}: member {name} is not valid UTF-8 (byte {exc.start}: {exc.reason})")
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        return None, f"{label}: zip member {name} is corrupt: {exc}"
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
+        return None, f"{label}: zip member {name} is corrupt or unreadable: {exc}"
 
 
 def load_source_texts(

@@ -380,10 +380,14 @@ def parse_qde(
 ) -> Parsed | None:
     """Stream project.qde once, collecting rows; None if the XML is not well-formed.
 
-    ``progress`` (if given) is called with the number of codings read so far, every 50,000.
+    ``progress`` (if given) is called with the number of codings read so far, every 50,000,
+    and once at the end.
     """
     try:
-        return _QdeParser(problems, progress).run(stream)
+        parsed = _QdeParser(problems, progress).run(stream)
+        if progress is not None:
+            progress(len(parsed.cod_guid))
+        return parsed
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, 0)
         message = re.sub(r",? line \d+, column \d+\s*$", "", exc.msg or str(exc))

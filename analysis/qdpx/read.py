@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.csvwrite import write_csv
-from analysis.qdpx.archive import load_source_texts, lookup, member_index
+from analysis.qdpx.archive import archive_problems, load_source_texts, lookup, member_index
 from analysis.qdpx.model import (
     CASES_FIXED,
     CASES_SOURCE_COLUMNS,
@@ -39,6 +39,7 @@ from analysis.qdpx.model import (
 )
 from analysis.qdpx.offsets import resolve_offsets
 from analysis.qdpx.parse import Parsed, parse_qde, schema_problems
+from analysis.textrules import FORMULA_HINT, looks_like_formula
 
 
 def duplicate_problems(p: Parsed) -> list[str]:
@@ -154,9 +155,14 @@ def _open_and_parse(
     """Open the archive, stream project.qde and read the source texts."""
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OverflowError) as exc:
         raise QdpxError(path, [f"not a valid zip archive (or a corrupt one): {exc}"]) from exc
+    except OSError as exc:
+        raise QdpxError(path, [f"cannot be opened: {exc.strerror or exc}"]) from exc
     with zf:
+        unsafe = archive_problems(zf)
+        if unsafe:
+            raise QdpxError(path, unsafe)
         index = member_index(zf)
         qde = lookup(index, QDE_MEMBER)
         if qde is None:
@@ -174,8 +180,8 @@ def _open_and_parse(
                 problems.extend(schema_problems(zf, qde))
             with zf.open(qde) as stream:
                 parsed = parse_qde(stream, problems, progress)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise QdpxError(path, [f"zip member {qde.filename!r} is corrupt: {exc}"]) from exc
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
+            raise QdpxError(path, [f"zip member {quote(qde.filename)} is corrupt: {exc}"]) from exc
         if parsed is None:
             raise QdpxError(path, problems)
         problems.extend(duplicate_problems(parsed))
@@ -208,9 +214,46 @@ def _coder_names(p: Parsed) -> tuple[list[str], list[str]]:
     return [u or "" for u in coder_ids], coders
 
 
+def _span_texts(
+    p: Parsed, texts: Sequence[str | None], cp: tuple[np.ndarray, np.ndarray]
+) -> list[str]:
+    """The coded text of every selection, sliced once from its source."""
+    cp_start, cp_end = cp
+    source_of_sel = np.frombuffer(p.sel_source, dtype=np.int64) if p.sel_guid else []
+    return [
+        (texts[source_of_sel[i]] or "")[cp_start[i] : cp_end[i]] for i in range(len(p.sel_guid))
+    ]
+
+
+def formula_problems(p: Parsed, sel_text: Sequence[str]) -> list[str]:
+    """Names, case values and coded spans that start like a spreadsheet formula.
+
+    Why: they reach the published CSV tables (codebook, participants, segments), where a
+    spreadsheet program would run them (see :mod:`analysis.textrules`).
+    """
+    found = [f"Code {c[0]}: name {quote(c[1])}" for c in p.codes if looks_like_formula(c[1])]
+    found += [
+        f"TextSource {s['guid']}: name {quote(s['name'])}"
+        for s in p.sources
+        if looks_like_formula(s["name"])
+    ]
+    for case in p.cases:
+        if looks_like_formula(case["name"]):
+            found.append(f"Case {case['guid']}: name {quote(case['name'])}")
+        for value, line in case["values"].values():
+            if value and looks_like_formula(value):
+                found.append(f"Case {case['guid']} (line {line}): value {quote(value)}")
+    found += [
+        f"PlainTextSelection {p.sel_guid[i]} (line {p.sel_line[i]}): coded text {quote(text[:20])}"
+        for i, text in enumerate(sel_text)
+        if looks_like_formula(text)
+    ]
+    return [f"{where} starts with =, +, - or @; {FORMULA_HINT}" for where in found]
+
+
 def _codings_frame(
     p: Parsed,
-    texts: Sequence[str | None],
+    sel_text: list[str],
     cp: tuple[np.ndarray, np.ndarray],
     code_of: list[str],
 ) -> pd.DataFrame:
@@ -219,9 +262,6 @@ def _codings_frame(
     empty = np.zeros(0, np.int64)
     sel_idx = np.frombuffer(p.cod_sel, dtype=np.int64) if p.cod_guid else empty
     source_of_sel = np.frombuffer(p.sel_source, dtype=np.int64) if p.sel_guid else sel_idx
-    sel_text = [
-        (texts[source_of_sel[i]] or "")[cp_start[i] : cp_end[i]] for i in range(len(p.sel_guid))
-    ]
     coder_ids, coders = _coder_names(p)
     src_of_coding = source_of_sel[sel_idx] if len(sel_idx) else sel_idx
     src_names = np.array([s["name"] for s in p.sources] or [""], dtype=object)
@@ -347,6 +387,8 @@ def read_qdpx(
     code_of = reference_problems(p, code_ids, problems)
     cp_start, cp_end, conventions = resolve_offsets(p, texts, problems, warnings)
     cases = cases_frame(p, problems)
+    sel_text = _span_texts(p, texts, (cp_start, cp_end)) if not problems else []
+    problems.extend(formula_problems(p, sel_text))
     if problems:
         raise QdpxError(path, problems)
     if p.ignored_codings:
@@ -358,7 +400,7 @@ def read_qdpx(
         path=str(path),
         name=p.name,
         origin=p.origin,
-        codings=_codings_frame(p, texts, (cp_start, cp_end), code_of),
+        codings=_codings_frame(p, sel_text, (cp_start, cp_end), code_of),
         cases=cases,
         **_small_tables(p, texts, conventions),
         offset_convention=MappingProxyType(

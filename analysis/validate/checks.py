@@ -28,6 +28,7 @@ import pandas as pd
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from analysis.textrules import FORMULA_HINT, FORMULA_START
 from analysis.validate.problems import Problem, did_you_mean, show, suggest
 from analysis.validate.schemas import (
     column_names,
@@ -40,8 +41,6 @@ from analysis.validate.schemas import (
 from analysis.validate.sheets import Raw
 
 _INTEGER = re.compile(r"[+-]?[0-9]{1,18}")  # ASCII digits only; longer numbers stay text
-FORMULA_START = ("=", "+", "-", "@")
-"""First characters that make a spreadsheet program treat a cell as a formula (OWASP)."""
 _ROW_KEYWORDS = frozenset(
     (
         "type",
@@ -382,8 +381,7 @@ def _text_problems(
                     column,
                     f"text starting with {_clean(raw)[0]!r}",
                     "text that does not start with =, +, - or @",
-                    "spreadsheet programs run such a cell as a formula when the published tables "
-                    "are opened (CSV injection); reword it, e.g. put it in quotation marks",
+                    FORMULA_HINT,
                 )
             )
     return problems

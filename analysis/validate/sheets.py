@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from xml.etree.ElementTree import ParseError
 
+from analysis.textrules import looks_utf16
 from analysis.validate.problems import Problem
 from analysis.validate.schemas import column_names, header_key
 
@@ -140,20 +141,11 @@ def tokenize(text: str) -> tuple[list[tuple[int, list[str]]], tuple[int, int] | 
     return records, open_quote, ends_with_newline
 
 
-def _looks_utf16(data: bytes) -> bool:
-    """True when NUL bytes sit at every other position, as in BOM-less UTF-16 text."""
-    sample = data[:4096]
-    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
-        return False
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    return max(even, odd) >= 0.9 * (len(sample) // 2) and min(even, odd) < 0.1 * len(sample)
-
-
 def decode(data: bytes, label: str) -> tuple[str | None, list[Problem]]:
     """Decode UTF-8 (with or without Excel's BOM), reporting each line with invalid bytes."""
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     data = data[bom:]
-    if _looks_utf16(data):
+    if looks_utf16(data):
         return None, [
             Problem(
                 label,
