@@ -250,6 +250,18 @@ def _cell_problem(
     )
 
 
+def _has_repeats(values: Mapping[str, Sequence[Any]], group: Sequence[str]) -> bool:
+    """Whether any combination of ``group`` repeats (a vectorised pre-check)."""
+    frame = pd.DataFrame(
+        {c: [tuple(v) if isinstance(v, list) else v for v in values[c]] for c in group}
+    )
+    repeated = frame.duplicated(keep=False)
+    if len(group) == 1:
+        first = frame.iloc[:, 0]
+        repeated &= first.notna() & (first != "")
+    return bool(repeated.any())
+
+
 def _unique_problems(
     rows: Sequence[int],
     values: Mapping[str, Sequence[Any]],
@@ -262,7 +274,7 @@ def _unique_problems(
     groups = [[c] for c, p in properties.items() if p.get("x-unique")]
     groups += [list(g) for g in schema.get("x-unique-together", [])]
     for group in groups:
-        if any(c not in values for c in group):
+        if any(c not in values for c in group) or not _has_repeats(values, group):
             continue
         first: dict[tuple[Any, ...], int] = {}
         for index, row in enumerate(rows):
@@ -292,7 +304,14 @@ def _to_frame(
         cells = values[column]
         if "x-multivalued" in prop:
             order = {v: i for i, v in enumerate(enum_of(prop) or [])}
-            joined = [";".join(sorted(c, key=lambda v: order.get(v, len(order)))) for c in cells]
+            cache: dict[tuple[str, ...], str] = {}
+            joined = []
+            for c in cells:
+                key = tuple(c)
+                text = cache.get(key)
+                if text is None:
+                    text = cache[key] = ";".join(sorted(c, key=lambda v: order.get(v, len(order))))
+                joined.append(text)
             data[column] = pd.Series(joined, dtype="str")
         elif "integer" in types_of(prop):
             nullable = "null" in types_of(prop) or any(c is None for c in cells)
@@ -426,10 +445,13 @@ def _convert_columns(
     properties = schema.get("properties", {})
     fast = set(schema) <= _ROW_KEYWORDS | {k for k in schema if k.startswith("x-")}
     n = len(good)
+    width = len(mapping)
+    # transpose in C; rows longer than the header only have empty cells past it
+    by_position = list(zip(*(fields[:width] for _, fields in good), strict=True)) if n else []
     raw: dict[str, list[str]] = {}
     for i, column in enumerate(mapping):  # a column named twice: the last one wins
         if column is not None:
-            raw[column] = [fields[i] for _, fields in good]
+            raw[column] = list(by_position[i]) if n else []
     converted: dict[str, list[Any]] = {}
     ok = np.full(n, fast, dtype=bool)
     for column, prop in properties.items():

@@ -14,7 +14,7 @@ import csv
 import io
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 from xml.etree.ElementTree import ParseError
@@ -106,6 +106,26 @@ def _tokenize_slow(text: str) -> tuple[list[tuple[int, list[str]]], tuple[int, i
     return records, None, True
 
 
+def _line_start(text: str, end: int, *, terminated: bool) -> int:
+    """Start of the physical line that ends at ``end`` (after its own line break)."""
+    if terminated and end > 0 and text[end - 1] == "\n":
+        end -= 1
+        if end > 0 and text[end - 1] == "\r":
+            end -= 1
+    elif terminated and end > 0 and text[end - 1] == "\r":
+        end -= 1
+    return max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
+
+
+def _last_record_start(text: str, lines: int) -> int:
+    """Offset of the first of the last ``lines`` physical lines, found from the end, so
+    that only the last record is scanned again."""
+    start = len(text)
+    for i in range(lines):
+        start = _line_start(text, start, terminated=i > 0 or text.endswith(("\n", "\r")))
+    return start
+
+
 def tokenize(text: str) -> tuple[list[tuple[int, list[str]]], tuple[int, int] | None, bool]:
     """Split CSV text into records numbered as spreadsheet rows (see :func:`_tokenize_slow`).
 
@@ -115,23 +135,23 @@ def tokenize(text: str) -> tuple[list[tuple[int, list[str]]], tuple[int, int] | 
     records come from ``csv``, and the last record is tokenized again by hand, which finds
     an unterminated quote (and whether the text ends with a line break) exactly as before.
     """
-    consumed = [0]
-
-    def lines() -> Iterator[str]:
-        for physical in io.StringIO(text, newline=""):  # \n, \r and \r\n, as csv splits
-            consumed[0] += len(physical)
-            yield physical
-
-    reader = csv.reader(lines(), strict=False)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     records: list[tuple[int, list[str]]] = []
-    last_start = end = 0
+    append = records.append
+    before = after = 0  # physical lines read before and after the last record
     for fields in reader:
-        last_start, end = end, consumed[0]
-        if any("\r" in f for f in fields):
-            fields = [f.replace("\r\n", "\n").replace("\r", "\n") for f in fields]
-        records.append((len(records) + 1, fields or [""]))
+        before, after = after, reader.line_num
+        append((len(records) + 1, fields or [""]))
     if not records:
         return _tokenize_slow(text)
+    if "\r" in text and '"' in text:  # a line break inside a quoted cell reads as LF
+        records = [
+            (n, [f.replace("\r\n", "\n").replace("\r", "\n") for f in fields])
+            if any("\r" in f for f in fields)
+            else (n, fields)
+            for n, fields in records
+        ]
+    last_start = _last_record_start(text, after - before)
     # tokenize the last record again by hand: an open quote, and the final line break
     tail_records, open_quote, ends_with_newline = _tokenize_slow(text[last_start:])
     offset = len(records) - 1
@@ -208,7 +228,11 @@ def read_csv(path: Path, label: str, schema: Mapping[str, Any]) -> RawResult:
     if text is None:
         return None, problems
     records, open_quote, ends_with_newline = tokenize(text)
-    nonblank = [(row, fields) for row, fields in records if any(f.strip() for f in fields)]
+    nonblank = [
+        (row, fields)
+        for row, fields in records
+        if fields[0].strip() or any(f.strip() for f in fields[1:])
+    ]
     if not nonblank:
         return None, [
             Problem(label, None, None, "no header row (only blank lines)", expected_header)

@@ -7,7 +7,9 @@ codebook) are what make three separately valid sheets one usable study.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,6 +28,23 @@ def _sorted(problems: Iterable[Problem], schema: Mapping[str, Any]) -> list[Prob
         problems,
         key=lambda p: (p.row or 0, order.get((p.column or "").split(", ")[0], len(order))),
     )
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a sheet is read.
+
+    Why: a million rows are millions of small lists and strings, none of them in a cycle;
+    the collector would scan the growing heap again and again (it took three quarters of
+    the time of validating a million-row sheet). Reference counting still frees them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _read_checked(
@@ -58,12 +77,13 @@ def _read_checked(
             )
         ]
     reader = read_xlsx if suffix == ".xlsx" else read_csv
-    raw, problems = reader(path, label, schema)
-    if raw is not None:
-        frame, more = check_records(raw, schema, label)
-        problems += more
-        if not problems:
-            return frame, []
+    with _no_cyclic_gc():
+        raw, problems = reader(path, label, schema)
+        if raw is not None:
+            frame, more = check_records(raw, schema, label)
+            problems += more
+            if not problems:
+                return frame, []
     return None, _sorted(problems, schema)
 
 
