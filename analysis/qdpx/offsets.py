@@ -20,6 +20,7 @@ from analysis.qdpx.model import CONVENTIONS, quote
 from analysis.qdpx.parse import Parsed
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_CRLF = re.compile("\r\n")
 
 
 @dataclass(frozen=True)
@@ -43,35 +44,56 @@ class _Candidate:
         return cp
 
 
+def _positions(pattern: re.Pattern[str], text: str) -> np.ndarray:
+    """Start of every match, without a Python list of them (a long transcript has millions
+    of line breaks); no scan at all when there is none."""
+    if pattern.search(text) is None:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromiter((m.start() for m in pattern.finditer(text)), dtype=np.int64)
+
+
+def _hits(values: np.ndarray, sorted_positions: np.ndarray) -> int:
+    """How many ``values`` are in ``sorted_positions`` (binary search: ``np.isin`` hashes
+    the millions of line breaks of a long transcript and took seconds per source)."""
+    if not len(values) or not len(sorted_positions):
+        return 0
+    at = np.searchsorted(sorted_positions, values)
+    found = sorted_positions[np.minimum(at, len(sorted_positions) - 1)] == values
+    return int(np.count_nonzero(found))
+
+
 def _candidates(text: str, starts: np.ndarray, ends: np.ndarray) -> dict[str, _Candidate]:
-    """Score every convention on one source (selections with end < start excluded)."""
-    crlf = np.array([m.start() for m in re.finditer("\r\n", text)], dtype=np.int64)
-    lf_text = text.replace("\r\n", "\n") if len(crlf) else text
+    """Score every convention on one source (selections with end < start excluded).
+
+    Why no LF copy of the text: the LF variant's length and astral positions follow from
+    the CRLF positions, so a 200 MB transcript is never held twice.
+    """
+    crlf = _positions(_CRLF, text)
     collapsed = crlf - np.arange(len(crlf), dtype=np.int64)
+    astral_crlf = _positions(_ASTRAL, text)
+    astral_lf = astral_crlf - np.searchsorted(crlf, astral_crlf, side="left")
     empty = np.zeros(0, dtype=np.int64)
     result: dict[str, _Candidate] = {}
-    for newlines, variant in (("crlf", text), ("lf", lf_text)):
-        astral = np.array([m.start() for m in _ASTRAL.finditer(variant)], dtype=np.int64)
+    for newlines, size, astral in (
+        ("crlf", len(text), astral_crlf),
+        ("lf", len(text) - len(crlf), astral_lf),
+    ):
         for unit in ("codepoint", "utf16"):
             if unit == "utf16":
                 astral_units = astral + np.arange(len(astral), dtype=np.int64)
-                length = len(variant) + len(astral)
-                bad = astral_units + 1
+                length = size + len(astral)
+                bad = [astral_units + 1]
             else:
                 astral_units = empty
-                length = len(variant)
-                bad = empty
+                length = size
+                bad = []
             if newlines == "crlf" and len(crlf):
                 splits = crlf + 1
                 if unit == "utf16" and len(astral):
                     splits = splits + np.searchsorted(astral, splits, side="left")
-                bad = np.concatenate([bad, splits])
+                bad.append(splits)
             n_out = int(np.count_nonzero((starts < 0) | (ends > length)))
-            n_split = (
-                int(np.count_nonzero(np.isin(starts, bad)) + np.count_nonzero(np.isin(ends, bad)))
-                if len(bad)
-                else 0
-            )
+            n_split = sum(_hits(starts, b) + _hits(ends, b) for b in bad)
             result[f"{unit}/{newlines}"] = _Candidate(
                 convention=f"{unit}/{newlines}",
                 length=length,
