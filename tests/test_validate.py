@@ -451,3 +451,26 @@ def test_config_typo_suggestion_and_all_problems() -> None:
         "config/config.yaml: $.threads: found 0 (integer), expected a number >= 1",
     ]
     assert str(caught.value).splitlines()[0] == "5 problems in the configuration:"
+
+
+def test_config_typo_names_the_config_file(tmp_path: Path) -> None:
+    """A misspelt key in config/config.yaml is reported with the file's path (Snakemake
+    validates the configuration while it parses the workflow, so a dry run suffices)."""
+    import shutil
+    import subprocess
+
+    repo = FIXTURES.parents[1]
+    shutil.copytree(repo / "workflow", tmp_path / "workflow")
+    (tmp_path / "config").mkdir()
+    text = (repo / "config" / "config.yaml").read_text(encoding="utf-8")
+    assert "\nmode: " in text
+    (tmp_path / "config" / "config.yaml").write_text(
+        text.replace("\nmode: ", "\nmodex: ", 1), encoding="utf-8"
+    )
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "snakemake"), "-n", "-s", "workflow/Snakefile"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode != 0
+    assert 'config/config.yaml: $.modex: unknown key "modex"' in done.stdout + done.stderr
+    assert 'did you mean "mode"?' in done.stdout + done.stderr
