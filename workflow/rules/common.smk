@@ -6,7 +6,9 @@ from pathlib import Path
 from analysis.layout import DOCUMENTS, NOTEBOOKS, QUAL_STUDIES
 from analysis.validate import validate_config
 
-with open(Path(workflow.basedir) / "schemas" / "config.schema.json", encoding="utf-8") as _f:
+with open(
+    Path(workflow.basedir) / "schemas" / "config.schema.json", encoding="utf-8"
+) as _f:
     _schema = json.load(_f)
 # messages start with the config file's path, so the author knows which file to open
 config.update(
