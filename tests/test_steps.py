@@ -228,7 +228,7 @@ def test_assemble_provenance_and_staging(at: Path) -> None:
     record = json.loads(Path("results/render/provenance.json").read_text())
     assert record["code_version"].startswith("sha256:")
     doc = DOCUMENTS[1]
-    render.stage_document_step(
+    render.render_step(
         {
             "qmd": f"manuscript/{doc}/index.qmd",
             "quarto": "manuscript/_quarto.yml",
@@ -239,7 +239,10 @@ def test_assemble_provenance_and_staging(at: Path) -> None:
             "tables": "results/render/tables",
             **FIGURES,
         },
-        {"folder": f"results/render/{doc}"},
+        {"folder": f"results/render/{doc}", "html": f"results/manuscripts/{doc}.html"},
+        formats=["html"],
+        synthetic=True,
+        engine="pandoc",
     )
     staged = Path(f"results/render/{doc}")
     assert (staged / "index.qmd").read_bytes() == Path(f"manuscript/{doc}/index.qmd").read_bytes()
@@ -247,13 +250,6 @@ def test_assemble_provenance_and_staging(at: Path) -> None:
     assert (staged / "figures" / "s2-groups.svg").exists() or (
         staged / "figures" / "study2-groups.svg"
     ).exists()
-    render.render_step(
-        {"folder": str(staged)},
-        {"document": f"results/manuscripts/{doc}.html"},
-        fmt="html",
-        synthetic=True,
-        engine="pandoc",
-    )
     assert "<html" in Path(f"results/manuscripts/{doc}.html").read_text()
 
 

@@ -28,6 +28,12 @@ def data_file(study, key):
     return str(Path(config["data_dir"]) / entry)
 
 
+def study_inputs(wildcards):
+    """A REFI-QDA project when the config names one, else the three CSV sheets."""
+    keys = study_input_keys(config["inputs"][wildcards.study])
+    return {k: data_file(wildcards.study, k) for k in keys}
+
+
 wildcard_constraints:
     study="|".join(STUDIES),
     doc="|".join(DOCUMENTS),
