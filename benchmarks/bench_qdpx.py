@@ -178,7 +178,9 @@ def _generate_child(target: Path, n_codings: int, seed: int) -> None:
 
 
 PEER = "pyrefiqda==0.3.1"
-PEER_VENV = Path(__file__).resolve().parents[1] / "bench" / "peer-venv"
+PEER_VENV = Path(
+    os.environ.get("PEER_VENV", Path(__file__).resolve().parents[1] / "bench" / "peer-venv")
+)
 _PEER_CODE = """
 import json, sys, tempfile, time
 from pyrefiqda import RefiProject
