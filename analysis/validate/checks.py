@@ -440,7 +440,7 @@ def _convert_columns(
     good: Sequence[tuple[int, list[str]]],
     mapping: Sequence[str | None],
     schema: Mapping[str, Any],
-) -> tuple[dict[str, list[str]], dict[str, list[Any]], np.ndarray]:
+) -> tuple[dict[str, Sequence[str]], dict[str, list[Any]], np.ndarray]:
     """Raw cells, converted values and a per-row "every cell passes" flag, column-wise."""
     properties = schema.get("properties", {})
     fast = set(schema) <= _ROW_KEYWORDS | {k for k in schema if k.startswith("x-")}
@@ -448,10 +448,10 @@ def _convert_columns(
     width = len(mapping)
     # transpose in C; rows longer than the header only have empty cells past it
     by_position = list(zip(*(fields[:width] for _, fields in good), strict=True)) if n else []
-    raw: dict[str, list[str]] = {}
+    raw: dict[str, Sequence[str]] = {}
     for i, column in enumerate(mapping):  # a column named twice: the last one wins
         if column is not None:
-            raw[column] = list(by_position[i]) if n else []
+            raw[column] = by_position[i] if n else ()
     converted: dict[str, list[Any]] = {}
     ok = np.full(n, fast, dtype=bool)
     for column, prop in properties.items():
