@@ -51,6 +51,11 @@ class CodedStudy(NamedTuple):
     """``unit_id, coder, theme, subtheme, code``: one row per coding of a meaning unit."""
 
 
+def _q(text: object) -> str:
+    """Quote a name from the project, masked: the check runs before the privacy gate."""
+    return "'" + mask(text) + "'"
+
+
 def _problem(label: str, element: str | None, found: str | None, expected: str,
              hint: str | None = None) -> Problem:
     """A problem located at a project element (``Code <guid>``), not at a table cell."""
@@ -81,7 +86,7 @@ def _codebook(project: QdpxProject, label: str, problems: list[Problem]) -> pd.D
         d = depth[code.code_id]
         if d > 2:
             problems.append(_problem(label, f"Code {code.code_id}",
-                                    f"code {code.name!r} at nesting depth {d + 1}",
+                                    f"code {_q(code.name)} at nesting depth {d + 1}",
                                     "three levels: theme > subgroup > code group"))
         elif d == 2:
             sub = by_id.loc[code.parent_id]
@@ -92,7 +97,7 @@ def _codebook(project: QdpxProject, label: str, problems: list[Problem]) -> pd.D
     dup = frame.duplicated(list(LEVELS), keep=False)
     for row in frame[dup].itertuples(index=False):
         problems.append(_problem(label, f"Code {row.code_id}",
-                                f"the path {row.theme!r} > {row.subtheme!r} > {row.code!r}",
+                                f"the path {_q(row.theme)} > {_q(row.subtheme)} > {_q(row.code)}",
                                 "each code group named once within its subgroup"))
     if frame.empty:
         problems.append(_problem(label, "CodeBook", "no code group at the third level",
@@ -210,10 +215,10 @@ def coded_study_from_qdpx(path: str | Path) -> CodedStudy:
         if owners is None:
             owners = by_source.get(c.source_id.lower(), [])
         if len(owners) != 1:
-            shown = ", ".join(mask(o) for o in owners)
-            found = "no Case" if not owners else f"{len(owners)} Cases ({shown})"
+            found = ("no Case" if not owners
+                     else f"{len(owners)} Cases ({', '.join(map(_q, owners))})")
             problems.append(_problem(label, f"PlainTextSelection {c.selection_id}",
-                                    f"{found} owning it in source {mask(c.source)}",
+                                    f"{found} owning it in source {_q(c.source)}",
                                     "exactly one participant (a Case with a SelectionRef to "
                                     "it, or the only Case with a SourceRef to its source)"))
             continue
