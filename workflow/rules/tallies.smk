@@ -12,6 +12,12 @@ rule tallies_study1:
         **{t: f"results/tallies/study1/{t}.csv" for t in STUDY1_TALLIES},
     log:
         "logs/tallies/study1.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/tallies_study1.py"
 
@@ -22,11 +28,28 @@ rule tallies_study:
         codebook=rules.clean_study.output.codebook,
         segments=rules.clean_study.output.segments,
     output:
-        **{t: f"results/tallies/{{study}}/{t}.csv" for t in QUAL_TALLIES if t != "hierarchy"},
-        hierarchy=report("results/tallies/{study}/hierarchy.csv", caption="../report/hierarchy.rst",
-                         category="Studies 2 and 3", subcategory="{study}"),
+        **{
+            t: f"results/tallies/{{study}}/{t}.csv"
+            for t in QUAL_TALLIES
+            if t != "hierarchy"
+        },
+        hierarchy=report(
+            "results/tallies/{study}/hierarchy.csv",
+            caption="../report/hierarchy.rst",
+            category="Studies 2 and 3",
+            subcategory="{study}",
+        ),
+        condensates="results/tallies/{study}/condensates.csv",
+    params:
+        study=lambda w: w.study,
     log:
         "logs/tallies/{study}.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/tallies_study.py"
 
@@ -39,12 +62,22 @@ rule quotations:
         stc_bank=data_file("stc_bank", None),
         schema="workflow/schemas/stc_bank.schema.json",
     output:
-        bank=report("results/tallies/{study}/quotations.csv", caption="../report/quotations.rst",
-                    category="Studies 2 and 3", subcategory="{study}"),
+        bank=report(
+            "results/tallies/{study}/quotations.csv",
+            caption="../report/quotations.rst",
+            category="Studies 2 and 3",
+            subcategory="{study}",
+        ),
         condensates="results/tallies/{study}/condensates.csv",
     params:
         study=lambda w: w.study,
     log:
         "logs/tallies/{study}.quotations.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/quotations.py"
