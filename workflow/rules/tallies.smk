@@ -39,9 +39,6 @@ rule tallies_study:
             category="Studies 2 and 3",
             subcategory="{study}",
         ),
-        condensates="results/tallies/{study}/condensates.csv",
-    params:
-        study=lambda w: w.study,
     log:
         "logs/tallies/{study}.log",
     conda:
