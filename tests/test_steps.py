@@ -134,33 +134,23 @@ def test_clean_from_csv_sheets_gives_the_same_tables(at: Path, tmp_path: Path) -
 def test_privacy_gate_passes_clean_data_and_stops_on_an_identifier(
     at: Path, tmp_path: Path
 ) -> None:
+    """The gate scans the raw inputs (what rules/privacy.smk hands over)."""
     inp = {
-        "study1_articles": "results/clean/study1_articles.csv",
-        **{
-            f"{s}_{k}": f"results/clean/{s}_{k}.csv"
-            for s in QUAL_STUDIES
-            for k in ("participants", "codebook", "segments")
-        },
+        "study1_extraction": "data/synthetic/study1/extraction.csv",
+        "study1_prisma": "data/synthetic/study1/prisma.csv",
+        **{f"{s}_qdpx": f"data/synthetic/{s}/{s}.qdpx" for s in QUAL_STUDIES},
+        "stage_map": "data/synthetic/stage-map.csv",
     }
     privacy.privacy_step(inp, {"record": str(tmp_path / "gate.json")})
     record = json.loads((tmp_path / "gate.json").read_text())
-    assert record and "results/clean/study1_articles.csv" in json.dumps(record)
-    assert set(privacy_policy.SCANNED_COLUMNS) == {
-        "participants",
-        "codebook",
-        "segments",
-        "articles",
-    }
-    segs = pd.read_csv(inp["study2_segments"], dtype=str, keep_default_na=False)
-    segs.loc[0, "text"] += " skriv til kari.nordmann@example.no"
-    bad = tmp_path / "study2_segments.csv"
-    segs.to_csv(bad, index=False)
+    assert set(record["files"]) == set(inp.values()) and record["status"] == "pass"
+    sheet = pd.read_csv(inp["stage_map"], dtype=str, keep_default_na=False)
+    sheet.loc[0, "subtheme"] += " skriv til kari.nordmann@example.no"
+    bad = tmp_path / "stage-map.csv"
+    sheet.to_csv(bad, index=False)
     with pytest.raises(privacy_policy.PrivacyError):
-        privacy.privacy_step(
-            {**inp, "study2_segments": str(bad)}, {"record": str(tmp_path / "bad.json")}
-        )
-    assert not (tmp_path / "bad.json").exists()
-    assert privacy.source_label("/secret/data/s2/x.qdpx", "/secret/data") == "<data_dir>/s2/x.qdpx"
+        privacy.privacy_step({**inp, "stage_map": str(bad)}, {"record": str(tmp_path / "b.json")})
+    assert not (tmp_path / "b.json").exists()
 
 
 def test_tallies_and_quotations(at: Path) -> None:
