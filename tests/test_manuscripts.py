@@ -58,12 +58,12 @@ def test_every_checklist_item_points_to_an_existing_section() -> None:
 
 @pytest.mark.parametrize("doc", ("article2", "article3"))
 def test_qualitative_articles_include_reliability_quotations_and_coreq(doc: str) -> None:
-    """Issue #4/#10: reliability as a supplementary appendix (an audit of the coding, not a
-    result), quotations per theme, the COREQ appendix."""
+    """Issues #4 and #10: the coding audit in an appendix (not the methods), the STC report
+    of every theme in the results, the COREQ appendix."""
     text = (REPO / "manuscript" / doc / "index.qmd").read_text(encoding="utf-8")
     prefix = doc.replace("article", "s")
-    assert f"tables/{prefix}-reliability.md" in "".join(sections(text, "Appendix"))
     assert f"tables/{prefix}-reliability.md" not in sections(text, "Methods")[0]
+    assert f"tables/{prefix}-reliability.md" in "".join(sections(text, "Appendix"))
     results = sections(text, "Results")[0]
     for i in (1, 2, 3):
         assert f"tables/{prefix}-quotes-theme{i}.md" in results
