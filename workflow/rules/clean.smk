@@ -6,20 +6,23 @@ rule clean_study1:
     input:
         extraction=data_file("study1", "extraction"),
         prisma=data_file("study1", "prisma"),
-        schemas=["workflow/schemas/extraction.schema.json", "workflow/schemas/prisma.schema.json"],
+        schemas=[
+            "workflow/schemas/extraction.schema.json",
+            "workflow/schemas/prisma.schema.json",
+        ],
     output:
         articles="results/clean/study1_articles.csv",
         prisma="results/clean/study1_prisma.csv",
     log:
         "logs/clean/study1.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     script:
         "../scripts/clean_study1.py"
-
-
-def study_inputs(wildcards):
-    """A REFI-QDA project when the config names one, else the three CSV sheets."""
-    keys = study_input_keys(config["inputs"][wildcards.study])
-    return {k: data_file(wildcards.study, k) for k in keys}
 
 
 rule clean_study:
@@ -37,6 +40,12 @@ rule clean_study:
         codings="results/clean/{study}_codings.csv",
     log:
         "logs/clean/{study}.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
     script:
         "../scripts/clean_study.py"
 
@@ -51,5 +60,11 @@ rule clean_stage_map:
         stage_map="results/clean/stage_map.csv",
     log:
         "logs/clean/stage_map.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/clean_stage_map.py"

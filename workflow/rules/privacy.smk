@@ -3,7 +3,11 @@
 
 def raw_projects(wildcards):
     """The REFI-QDA projects themselves: transcripts, case names and notes are scanned too."""
-    return {f"qdpx_{s}": data_file(s, "qdpx") for s in STUDIES if "qdpx" in config["inputs"][s]}
+    return {
+        f"qdpx_{s}": data_file(s, "qdpx")
+        for s in STUDIES
+        if "qdpx" in config["inputs"][s]
+    }
 
 
 rule privacy:
@@ -19,9 +23,15 @@ rule privacy:
         names=config["privacy"]["names_file"] or [],
     output:
         record="results/privacy/gate.json",
-    params:
-        data_dir=config["data_dir"],
     log:
         "logs/privacy/gate.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    params:
+        data_dir=config["data_dir"],
     script:
         "../scripts/privacy.py"
