@@ -124,15 +124,12 @@ def across_studies() -> None:
         {"stage_map": f"{DATA}/stage-map.csv", **codebooks},
         {"stage_map": "results/clean/stage_map.csv"},
     )
-    privacy.privacy_step(
+    privacy.privacy_step(  # the raw inputs, as rules/privacy.smk hands them over
         {
-            "study1_articles": "results/clean/study1_articles.csv",
-            **{f"qdpx_{s}": f"{DATA}/{s}/{s}.qdpx" for s in QUAL_STUDIES},
-            **{
-                f"{s}_{k}": f"results/clean/{s}_{k}.csv"
-                for s in QUAL_STUDIES
-                for k in ("participants", "codebook", "segments")
-            },
+            "study1_extraction": f"{DATA}/study1/extraction.csv",
+            "study1_prisma": f"{DATA}/study1/prisma.csv",
+            **{f"{s}_qdpx": f"{DATA}/{s}/{s}.qdpx" for s in QUAL_STUDIES},
+            "stage_map": f"{DATA}/stage-map.csv",
         },
         {"record": "results/privacy/gate.json"},
     )

@@ -1,5 +1,8 @@
-# Validate every input against its JSON schema and write tidy, normalised tables.
+# Validate every input against its JSON schema and write tidy, normalised tables. Each rule
+# waits for the privacy gate (rules/privacy.smk), which scans the raw inputs first.
 from analysis.steps.clean import study_input_keys
+
+GATE = "results/privacy/gate.json"
 
 
 rule clean_study1:
@@ -10,6 +13,7 @@ rule clean_study1:
             "workflow/schemas/extraction.schema.json",
             "workflow/schemas/prisma.schema.json",
         ],
+        gate=GATE,
     output:
         articles="results/clean/study1_articles.csv",
         prisma="results/clean/study1_prisma.csv",
@@ -33,6 +37,7 @@ rule clean_study:
             "workflow/schemas/codebook.schema.json",
             "workflow/schemas/segments.schema.json",
         ],
+        gate=GATE,
     output:
         participants="results/clean/{study}_participants.csv",
         codebook="results/clean/{study}_codebook.csv",
@@ -46,6 +51,8 @@ rule clean_study:
     resources:
         mem_mb=2000,
         runtime=15,
+    params:
+        coder_labels=config["privacy"].get("coder_labels") or {},
     script:
         "../scripts/clean_study.py"
 
@@ -56,6 +63,7 @@ rule clean_stage_map:
         codebook2="results/clean/study2_codebook.csv",
         codebook3="results/clean/study3_codebook.csv",
         schema="workflow/schemas/stage_map.schema.json",
+        gate=GATE,
     output:
         stage_map="results/clean/stage_map.csv",
     log:

@@ -10,7 +10,12 @@ with open(
     Path(workflow.basedir) / "schemas" / "config.schema.json", encoding="utf-8"
 ) as _f:
     _schema = json.load(_f)
-config.update(validate_config(config, _schema))
+# messages start with the config file's path, so the author knows which file to open
+config.update(
+    validate_config(
+        config, _schema, label=", ".join(map(str, workflow.configfiles)) or "config"
+    )
+)
 
 FORMATS = config["render"]["formats"]
 STUDIES = list(QUAL_STUDIES)

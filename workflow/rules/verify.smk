@@ -38,6 +38,7 @@ rule claims:
 
 
 rule run_record:
+    """What a reviewer needs to rebuild this run: the validated config and software versions."""
     output:
         config=report(
             "results/verify/config.yaml",
@@ -53,7 +54,6 @@ rule run_record:
         "logs/verify/run_record.log",
     conda:
         "../envs/compendium.yml"
-    """What a reviewer needs to rebuild this run: the validated config and software versions."""
     threads: 1
     resources:
         mem_mb=1000,

@@ -1,0 +1,5 @@
+"""Rule `landing`: calls analysis.steps.render.landing_step with the rule's files."""
+from analysis.rule import run
+from analysis.steps.render import landing_step
+
+run(landing_step, snakemake)  # noqa: F821 -- injected by Snakemake
