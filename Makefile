@@ -5,7 +5,11 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 
-PYTHON ?= python3
+# The first installed interpreter in the supported range (3.11-3.13; uv.lock resolves for all
+# three), oldest first: the committed manifest was made with 3.11. Override: make PYTHON=...
+SUPPORTED_PYTHON := $(shell for p in python3.11 python3.12 python3.13 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))' 2>/dev/null && { echo $$p; break; }; done)
+PYTHON ?= $(SUPPORTED_PYTHON)
 UV_VERSION := 0.13.8
 VENV := .venv
 BIN := $(VENV)/bin
@@ -51,6 +55,8 @@ build: $(ENV_STAMP) ## run the DAG in .build/ (Snakemake decides what is out of 
 env: $(ENV_STAMP) ## install the locked environment into .venv
 
 $(ENV_STAMP): pyproject.toml uv.lock
+	@test -n "$(PYTHON)" || { echo "make: no Python 3.11, 3.12 or 3.13 found on PATH;" \
+		"install one (e.g. apt install python3.11) or run make PYTHON=/path/to/python3.x" >&2; exit 1; }
 	$(PYTHON) -m venv .tools
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	.tools/bin/uv sync --locked --python $(PYTHON)
@@ -70,7 +76,7 @@ bench: $(ENV_STAMP) ## import of a 500,000-coding .qdpx: time and peak memory, J
 	$(BIN)/python benchmarks/bench_qdpx.py bench/report.json
 
 environment: $(ENV_STAMP) ## rewrite environment.yml from uv.lock
-	$(BIN)/python -m analysis.environment uv.lock environment.yml
+	$(BIN)/python -m analysis.environment
 
 manifest: $(STAMP) ## write results.sha256 from the current results/ (commit it with your change)
 	$(BIN)/python -m analysis.verify manifest
