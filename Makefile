@@ -17,21 +17,19 @@ ENV_STAMP := $(VENV)/.installed
 SNAKEMAKE := $(BIN)/snakemake -s workflow/Snakefile
 
 # Deterministic, offline builds: fixed timestamps (the public defence, 27 Sep 2024), hash
-# seed, time zone and locale; uv never downloads a Python.
-export SOURCE_DATE_EPOCH ?= 1727395200
-export PYTHONHASHSEED := 0
-export TZ := UTC
-export LC_ALL := C.UTF-8
+# seed, time zone and locale, defined once in compendium/buildenv.py (they win over the
+# caller's environment); uv never downloads a Python.
+$(foreach kv,$(shell $(or $(PYTHON),python3) -m compendium.buildenv --make),$(eval export $(kv)))
 export UV_PYTHON_DOWNLOADS := never
-export MPLBACKEND := Agg
 
 DOCS := article1 article2 article3 thesis
 OUTPUTS := $(foreach d,$(DOCS),$(foreach f,html pdf docx,results/manuscripts/$(d).$(f)))
-SOURCES := $(shell find workflow analysis config data manuscript notebooks -type f \
+SOURCES := $(shell find workflow analysis compendium config data manuscript notebooks -type f \
 	! -path '*/__pycache__/*' ! -name '*.pyc' 2>/dev/null | LC_ALL=C sort)
 STAMP := results/.build-stamp
 
-.PHONY: all build env test lint synthetic bench environment clean verify manifest
+.PHONY: all build env test lint synthetic bench environment clean verify manifest slurm \
+	test-slurm test-browser
 
 all: $(STAMP) ## install the environment and build every document (no job when up to date)
 
@@ -46,10 +44,10 @@ endif
 
 # Snakemake runs in the staging folder .build/ and results/ (and logs/) are replaced only
 # after it succeeds, so a failed build leaves the previous results as they were
-# (analysis/build.py; it also clears the lock of a build that was killed). Publishing
+# (compendium/build.py; it also clears the lock of a build that was killed). Publishing
 # mirrors .build/results exactly, so the stamp is written again after it.
 build: $(ENV_STAMP) ## run the DAG in .build/ (Snakemake decides what is out of date), publish results/ on success
-	$(BIN)/python -m analysis.build
+	$(BIN)/python -m compendium.build
 	@touch $(STAMP)
 
 env: $(ENV_STAMP) ## install the locked environment into .venv
@@ -63,26 +61,36 @@ $(ENV_STAMP): pyproject.toml uv.lock
 	@touch $@
 
 test: $(ENV_STAMP) ## install the environment and run the test suite
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not slurm and not browser"
 
-lint: $(ENV_STAMP)
-	$(BIN)/ruff check analysis tests workflow/scripts
+slurm: $(ENV_STAMP) ## build through the SLURM profile (add your partition/account in SLURM_ARGS)
+	$(BIN)/python -m compendium.build --profile workflow/profiles/slurm $(SLURM_ARGS)
+
+test-slurm: $(ENV_STAMP) ## the DAG on a real single-node SLURM (needs Debian slurmctld slurmd munge)
+	$(BIN)/pytest -m slurm tests/test_slurm.py
+
+test-browser: $(ENV_STAMP) ## the HTML in headless Chromium (needs Debian chromium)
+	$(BIN)/pytest -m browser -n 2 --dist loadgroup tests/test_browser.py
+
+lint: $(ENV_STAMP) ## ruff (lint and format) and snakefmt checks, as CI runs them
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check workflow
 
 synthetic: $(ENV_STAMP) ## regenerate data/synthetic/ (byte-identical unless parameters change)
 	$(BIN)/python -m analysis.synthetic
 
-bench: $(ENV_STAMP) ## import of a 500,000-coding .qdpx: time and peak memory, JSON in bench/report.json
-	@mkdir -p bench
-	$(BIN)/python benchmarks/bench_qdpx.py bench/report.json
+bench: $(ENV_STAMP) ## time cold/no-op/incremental builds, the engine floor, qdpx, validate, tallies: bench/report.json + report.md
+	$(BIN)/python -m compendium.bench --out bench
 
 environment: $(ENV_STAMP) ## rewrite environment.yml from uv.lock
 	$(BIN)/python -m analysis.environment
 
 manifest: $(STAMP) ## write results.sha256 from the current results/ (commit it with your change)
-	$(BIN)/python -m analysis.verify manifest
+	$(BIN)/python -m compendium.verify manifest
 
 verify: $(ENV_STAMP) ## rebuild a clean copy offline and compare it with results.sha256
-	$(BIN)/python -m analysis.verify check
+	$(BIN)/python -m compendium.verify check
 
 clean: ## remove generated results, logs and the staging folder (not the environment)
 	rm -rf results logs .snakemake .build

@@ -16,10 +16,12 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
+
+if TYPE_CHECKING:  # pandas loads on the first CSV read or write, not for every job
+    import pandas as pd
 
 
 @contextmanager
@@ -83,6 +85,8 @@ def write_csv(df: pd.DataFrame, target: str | os.PathLike[str]) -> None:
 
 def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a CSV written by :func:`write_csv`: strings stay strings, empty cells are ''."""
+    import pandas as pd
+
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
@@ -92,6 +96,8 @@ def read_numbers_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     Only for tables the DAG wrote itself; inputs and id columns go through :func:`read_csv`,
     which never guesses a type.
     """
+    import pandas as pd
+
     return pd.read_csv(path, keep_default_na=False, encoding="utf-8")
 
 

@@ -377,6 +377,15 @@ def _is_missing(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+#: The columns of each clean table the gate scans (tables named by their key's suffix).
+SCANNED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "participants": ("participant_id", "label", "group", "session"),
+    "codebook": ("theme", "subtheme", "code", "description"),
+    "segments": ("text",),
+    "articles": ("first_author", "country", "peer_title"),
+}
+
+
 def scan_frame(
     df: pd.DataFrame,
     columns: Sequence[str],

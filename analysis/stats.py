@@ -7,19 +7,20 @@ results are plain dicts or frames with rounded floats so that JSON outputs are b
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import statsmodels.api as sm
-from scipy import stats as sstats
-from statsmodels.stats.contingency_tables import Table
-from statsmodels.stats.proportion import proportion_confint
+
+if TYPE_CHECKING:  # statsmodels and scipy load in the functions that use them (job start-up)
+    import pandas as pd
 
 DIGITS = 4
 
 
 def wilson(count: int, nobs: int, alpha: float = 0.05) -> tuple[float, float]:
     """Wilson score interval: well-behaved for small counts and proportions near 0 or 1."""
+    from statsmodels.stats.proportion import proportion_confint
+
     if nobs <= 0:
         return (float("nan"), float("nan"))
     lo, hi = proportion_confint(count, nobs, alpha=alpha, method="wilson")
@@ -46,10 +47,14 @@ def logistic_trend(years: pd.Series, involved: pd.Series) -> dict[str, float | i
     Returns the odds ratio per year with its 95% Wald interval and p-value. Year is centred
     on its mean so the intercept is the odds in an average year.
     """
+    import pandas as pd
+    from statsmodels.discrete.discrete_model import Logit  # lighter than statsmodels.api
+    from statsmodels.tools.tools import add_constant
+
     x = years.astype(float)
     centre = float(x.mean())
-    design = sm.add_constant(pd.DataFrame({"year_c": x - centre}))
-    model = sm.Logit(involved.astype(float).to_numpy(), design).fit(disp=0, method="newton")
+    design = add_constant(pd.DataFrame({"year_c": x - centre}))
+    model = Logit(involved.astype(float).to_numpy(), design).fit(disp=0, method="newton")
     beta = float(model.params["year_c"])
     lo, hi = (float(v) for v in model.conf_int().loc["year_c"])
     return {
@@ -73,6 +78,9 @@ def contingency_test(
     p-value is not trusted and the Fisher–Freeman–Halton exact test is reported instead, its
     p-value estimated by seeded Monte Carlo (an exact enumeration is infeasible for r×c).
     """
+    from scipy import stats as sstats
+    from statsmodels.stats.contingency_tables import Table
+
     obs = np.array(table.to_numpy(dtype=float))  # a writable copy
     fitted = Table(obs, shift_zeros=False)  # zeros are data here, not to be smoothed
     chi = fitted.test_nominal_association()

@@ -13,17 +13,26 @@ from pathlib import Path
 
 import pytest
 
+from compendium.buildenv import DETERMINISM
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 IGNORE = shutil.ignore_patterns(".git", ".venv", ".tools", "results", "logs", ".snakemake",
                                 ".build", "__pycache__", ".pytest_cache", ".ruff_cache", "bench")
-BUILD_ENV = {"SOURCE_DATE_EPOCH": "1727395200", "PYTHONHASHSEED": "0", "TZ": "UTC",
-             "LC_ALL": "C.UTF-8", "MPLBACKEND": "Agg"}
+BUILD_ENV = DETERMINISM
 
 
 def copy_repo(dest: Path) -> Path:
     """A clean copy of the project (sources only), as a fresh clone would have it."""
     shutil.copytree(REPO, dest, ignore=IGNORE)
+    return dest
+
+
+def copy_built(built: Path, dest: Path) -> Path:
+    """A copy of a complete build: sources, results/, logs/ and the staging folder, with
+    modification times kept, so Snakemake sees everything up to date (staged, or in place
+    at the copy's root, where results/ holds the same files with the same times)."""
+    shutil.copytree(built, dest, symlinks=True)
     return dest
 
 
@@ -56,12 +65,12 @@ def snakemake(workdir: Path, *args: str, env: dict[str, str] | None = None,
 
 def run_build(root: Path, *args: str, env: dict[str, str] | None = None,
               timeout: int = 900) -> subprocess.CompletedProcess[str]:
-    """``python -m analysis.build`` in ``root``: the staged build ``make`` runs (Snakemake in
+    """``python -m compendium.build`` in ``root``: the staged build ``make`` runs (Snakemake in
     ``root/.build``, ``results/`` published only on success), with ``root``'s own code."""
     full_env = {**os.environ, **BUILD_ENV, **(env or {})}
     full_env["PATH"] = f"{BIN}{os.pathsep}{full_env.get('PATH', '')}"
     return subprocess.run(
-        [sys.executable, "-m", "analysis.build", "--root", str(root), *args],
+        [sys.executable, "-m", "compendium.build", "--root", str(root), *args],
         cwd=root, env=full_env, capture_output=True, text=True, timeout=timeout,
     )
 
@@ -84,11 +93,16 @@ def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One full build of the committed synthetic data, shared by the end-to-end tests.
 
-    Built the way ``make`` builds (:mod:`analysis.build`), so the end-to-end tests check
+    Built the way ``make`` builds (:mod:`compendium.build`), so the end-to-end tests check
     what a user gets. Built once per pytest run even across xdist workers: pytest-xdist 3.8
     does not keep ``xdist_group`` tests on one worker under pytest 9.2 (pytest-xdist#1386),
     so the first worker builds under a file lock and the others wait for it and reuse it.
+    ``COMPENDIUM_TEST_BUILT=<folder>`` reuses a complete build made earlier instead; the
+    tests only read it or copy it.
     """
+    reuse = os.environ.get("COMPENDIUM_TEST_BUILT", "")
+    if reuse:  # a complete build made earlier (e.g. by `make`), for a quick local run
+        return Path(reuse).resolve()
     shared = shared_dir(tmp_path_factory)
     root, done = shared / "built" / "compendium", shared / "built.done"
     with (shared / "built.lock").open("w") as lock:

@@ -1,6 +1,6 @@
-"""Staged builds (analysis/build.py): a failed build leaves results/ exactly as it was.
+"""Staged builds (compendium/build.py): a failed build leaves results/ exactly as it was.
 
-Fast tests drive :mod:`analysis.build` with a stand-in for Snakemake; the end-to-end tests
+Fast tests drive :mod:`compendium.build` with a stand-in for Snakemake; the end-to-end tests
 break the inputs of a complete build (an identity number in a transcript, PRISMA counts
 that no longer add up) and check that the build fails loudly and changes nothing published.
 """
@@ -13,7 +13,6 @@ import hashlib
 import io
 import os
 import re
-import shutil
 import signal
 import sys
 import xml.etree.ElementTree as ET
@@ -24,8 +23,8 @@ import pytest
 import yaml
 from stdnum.no import fodselsnummer
 
-from analysis import build as staged
-from tests.conftest import run_build
+from compendium import build as staged
+from tests.conftest import copy_built, run_build
 
 # ------------------------------------------------------------------------------ helpers
 
@@ -136,13 +135,6 @@ def plant_identifier(root: Path, study: str, number: str) -> Path:
         path = data_dir / spec["segments"]
         plant_in_csv(path, number)
     return path
-
-
-def copy_built(built: Path, dest: Path) -> Path:
-    """A copy of a complete build: sources, results/, logs/ and the staging folder, with
-    modification times kept, so Snakemake sees everything up to date."""
-    shutil.copytree(built, dest, symlinks=True)
-    return dest
 
 
 # --------------------------------------------------------------------- fast: publishing
@@ -314,7 +306,7 @@ def test_determinism_defaults_and_the_roots_own_package(
     monkeypatch.setenv("TZ", "Europe/Oslo")
     env = staged.build_env(tmp_path)
     assert env["SOURCE_DATE_EPOCH"] == "1727395200" and env["PYTHONHASHSEED"] == "0"
-    assert env["TZ"] == "Europe/Oslo", "an explicit setting must win"
+    assert env["TZ"] == "UTC", "the build's one precedence: the fixed values win"
     assert env["PYTHONPATH"].split(os.pathsep)[0] == str(tmp_path / ".build")
 
 

@@ -1,6 +1,6 @@
 """Interrupted builds: a build killed at any point, then run again, ends byte-identical.
 
-One copy of the project is built with ``python -m analysis.build`` and SIGKILLed (the whole
+One copy of the project is built with ``python -m compendium.build`` and SIGKILLed (the whole
 process group: the build, Snakemake and its jobs) at points chosen by what the build has
 printed, so they land in the same phase on a fast or a loaded machine: 1 s after the start
 (interpreter start-up, the snapshot of the sources, Snakemake parsing the workflow), as
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import build as staged
+from compendium import build as staged
 from tests.conftest import BIN, BUILD_ENV, copy_repo
 from tests.test_build import digests
 
@@ -34,11 +34,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 
 def start(root: Path, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """``python -m analysis.build`` in its own session (process group = its pid)."""
+    """``python -m compendium.build`` in its own session (process group = its pid)."""
     full_env = {**os.environ, **BUILD_ENV, **(env or {})}
     full_env["PATH"] = f"{BIN}{os.pathsep}{full_env.get('PATH', '')}"
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "analysis.build", "--root", str(root)],
+        return subprocess.Popen([sys.executable, "-m", "compendium.build", "--root", str(root)],
                                 cwd=root, env=full_env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
 

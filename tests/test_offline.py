@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from analysis.verify import LOOPBACK_UP
+from compendium.verify import LOOPBACK_UP
 from tests.test_verify import checked_copy
 
 

@@ -1,11 +1,12 @@
 """The reproduction check (`make manifest`, `make verify`): manifest, comparison, clean copy,
-offline rebuild. Unit tests use small trees (and a stand-in `analysis.build` that writes a few
+offline rebuild. Unit tests use small trees (and a stand-in `compendium.build` that writes a few
 results in a second); the end-to-end tests use real builds."""
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -17,8 +18,8 @@ from typing import NamedTuple
 
 import pytest
 
-from analysis import verify
-from analysis.verify import (
+from compendium import verify
+from compendium.verify import (
     COVERED,
     LOCAL_NOTE,
     MANIFEST,
@@ -251,9 +252,10 @@ def test_build_entry_point_and_environment(tmp_path: Path) -> None:
     command = verify.build_command(tmp_path)
     assert command[0].endswith("snakemake") and command[1:] == ["-s", "workflow/Snakefile",
                                                                 "--cores", "2"]
-    (tmp_path / "analysis/build.py").write_text("")
-    assert verify.build_command(tmp_path) == [sys.executable, "-m", "analysis.build", "--root",
-                                              str(tmp_path)]
+    (tmp_path / "compendium").mkdir()
+    (tmp_path / "compendium/build.py").write_text("")
+    assert verify.build_command(tmp_path) == [sys.executable, "-m", "compendium.build",
+                                              "--root", str(tmp_path)]
     env = verify.build_env(tmp_path, {"PATH": "/usr/bin", "PYTHONPATH": "/elsewhere"})
     assert env["PYTHONPATH"] == str(tmp_path)
     assert env["PATH"].split(os.pathsep) == [str(Path(sys.executable).parent), "/usr/bin"]
@@ -287,11 +289,12 @@ if os.environ.get("STAND_IN_REPORT"):
 
 
 def stand_in_repo(root: Path) -> Path:
-    """A tree whose ``analysis.build`` makes the results of :func:`make_tree` in a second."""
+    """A tree whose ``compendium.build`` makes the results of :func:`make_tree` in a second."""
     make_tree(root)
     (root / "analysis").mkdir()
     (root / "analysis/__init__.py").write_text("")
-    (root / "analysis/build.py").write_text(STAND_IN_BUILD.format(covered=COVERED))
+    (root / "compendium").mkdir()
+    (root / "compendium/build.py").write_text(STAND_IN_BUILD.format(covered=COVERED))
     return root
 
 
@@ -300,7 +303,7 @@ def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "tmp").mkdir()  # check's temporary folder goes here (tempfile caches it)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     root = stand_in_repo(tmp_path / "repo")
-    subprocess.run([sys.executable, "-m", "analysis.build", "--root", str(root)], cwd=root,
+    subprocess.run([sys.executable, "-m", "compendium.build", "--root", str(root)], cwd=root,
                    env={**os.environ, "PYTHONPATH": str(root)}, check=True,
                    capture_output=True)
     assert main(["manifest", "--root", str(root)]) == 0
@@ -415,7 +418,7 @@ def checked_copy(request: pytest.FixtureRequest) -> CheckRun:
             shutil.copytree(built, root, ignore=shutil.ignore_patterns(".snakemake", "logs"))
             git_commit_all(root)
             env = {**os.environ, "TMPDIR": str(base)}
-            command = [sys.executable, "-m", "analysis.verify"]
+            command = [sys.executable, "-m", "compendium.verify"]
             done = subprocess.run([*command, "manifest"], cwd=root, env=env,
                                   capture_output=True, text=True, check=False)
             assert done.returncode == 0, done.stderr
@@ -453,3 +456,19 @@ def test_committed_manifest_is_in_step_with_the_sources(built: Path) -> None:
     assert code == 0, (f"{MANIFEST} is out of step with the sources: run `make`, then "
                        "`make manifest`, and commit it\n"
                        + "\n".join(line for line in lines if not line.startswith("same  ")))
+
+
+def test_the_rebuild_shows_snakemakes_step_counter(tmp_path: Path) -> None:
+    """make verify is not silent for the length of a build: the step counter is shown."""
+    assert verify.progress_line("12 of 44 steps (27%) done\n") == \
+        "  rebuild: 12 of 44 steps (27%) done"
+    assert verify.progress_line("rule render:\n") is None
+    script = ("print('Building DAG of jobs...'); print('1 of 2 steps (50%) done'); "
+              "print('2 of 2 steps (100%) done')")
+    shown = io.StringIO()
+    code, last = verify.rebuild(tmp_path, [sys.executable, "-c", script, "--"],
+                                tmp_path / "build.log", progress=shown)
+    assert code == 0 and last[-1] == "2 of 2 steps (100%) done"
+    assert shown.getvalue().splitlines() == ["  rebuild: 1 of 2 steps (50%) done",
+                                             "  rebuild: 2 of 2 steps (100%) done"]
+    assert "Building DAG" in (tmp_path / "build.log").read_text()

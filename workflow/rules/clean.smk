@@ -1,4 +1,5 @@
 # Validate every input against its JSON schema and write tidy, normalised tables.
+from analysis.steps.clean import study_input_keys
 
 
 rule clean_study1:
@@ -17,8 +18,7 @@ rule clean_study1:
 
 def study_inputs(wildcards):
     """A REFI-QDA project when the config names one, else the three CSV sheets."""
-    spec = config["inputs"][wildcards.study]
-    keys = ["qdpx"] if "qdpx" in spec else ["participants", "codebook", "segments"]
+    keys = study_input_keys(config["inputs"][wildcards.study])
     return {k: data_file(wildcards.study, k) for k in keys}
 
 

@@ -3,16 +3,15 @@
 import json
 from pathlib import Path
 
+from analysis.layout import DOCUMENTS, NOTEBOOKS, QUAL_STUDIES
 from analysis.validate import validate_config
 
 with open(Path(workflow.basedir) / "schemas" / "config.schema.json", encoding="utf-8") as _f:
     _schema = json.load(_f)
 config.update(validate_config(config, _schema))
 
-DOCUMENTS = ["article1", "article2", "article3", "thesis"]
 FORMATS = config["render"]["formats"]
-STUDIES = ["study2", "study3"]
-NOTEBOOKS = ["study1", "study2", "study3", "synthesis"]
+STUDIES = list(QUAL_STUDIES)
 SYNTHETIC = config["mode"] == "synthetic"
 
 
@@ -23,6 +22,6 @@ def data_file(study, key):
 
 
 wildcard_constraints:
-    study="study2|study3",
+    study="|".join(STUDIES),
     doc="|".join(DOCUMENTS),
     fmt="html|pdf|docx",

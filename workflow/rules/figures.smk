@@ -30,10 +30,7 @@ rule figures_study:
                    category="Studies 2 and 3", subcategory="{study}"),
         png="results/figures/{study}-groups.png",
     params:
-        title=lambda w: {
-            "study2": "Meaning units per theme, by focus group",
-            "study3": "Meaning units per finding, by participant group",
-        }[w.study],
+        study=lambda w: w.study,  # titles: analysis.categories.FIGURE_TEXT
     log:
         "logs/figures/{study}.log",
     script:

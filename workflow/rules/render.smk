@@ -1,41 +1,11 @@
 # Assemble what the documents read, lay out each document as a Quarto project, render it.
+from analysis.layout import assemble_inputs, figure_inputs
 from analysis.provenance import code_files
 
-FIGURES = {
-    "fig_s1_flow": rules.figures_study1.output.flow_svg,
-    "fig_s1_flow_png": rules.figures_study1.output.flow_png,
-    "fig_s1_role_stage": rules.figures_study1.output.role_stage_svg,
-    "fig_s1_role_stage_png": rules.figures_study1.output.role_stage_png,
-    "fig_s1_years": rules.figures_study1.output.years_svg,
-    "fig_s1_years_png": rules.figures_study1.output.years_png,
-    "fig_s2": "results/figures/study2-groups.svg",
-    "fig_s2_png": "results/figures/study2-groups.png",
-    "fig_s3": "results/figures/study3-groups.svg",
-    "fig_s3_png": "results/figures/study3-groups.png",
-    "fig_synthesis": rules.synthesis.output.svg,
-    "fig_synthesis_png": rules.synthesis.output.png,
-}
-
+FIGURES = figure_inputs()
 
 # The assemble rule's inputs by name; the provenance rule checksums the same files.
-ASSEMBLE_INPUTS = dict(
-    prisma=rules.clean_study1.output.prisma,
-    **{f"s1_{t}": f"results/tallies/study1/{t}.csv" for t in STUDY1_TALLIES},
-    role_ci=rules.stats_study1.output.role_ci,
-    stage_ci=rules.stats_study1.output.stage_ci,
-    outcomes_ci=rules.stats_study1.output.outcomes_ci,
-    model=rules.stats_study1.output.model,
-    **{f"s{k}_{t}": f"results/tallies/study{k}/{t}.csv" for k in (2, 3) for t in QUAL_TALLIES},
-    **{f"participants{k}": f"results/clean/study{k}_participants.csv" for k in (2, 3)},
-    **{f"segments{k}": f"results/clean/study{k}_segments.csv" for k in (2, 3)},
-    **{f"test{k}": f"results/stats/study{k}/group_theme_test.json" for k in (2, 3)},
-    **{f"reliability{k}": f"results/stats/study{k}/reliability.json" for k in (2, 3)},
-    **{f"reliability_table{k}": f"results/stats/study{k}/reliability.csv" for k in (2, 3)},
-    **{f"quotations{k}": f"results/tallies/study{k}/quotations.csv" for k in (2, 3)},
-    matrix=rules.synthesis.output.matrix,
-    shares=rules.synthesis.output.shares,
-    checklists="config/checklists.yaml",
-)
+ASSEMBLE_INPUTS = assemble_inputs()
 
 
 rule assemble:
@@ -56,13 +26,11 @@ rule provenance:
     input:
         variables=rules.assemble.output.variables,
         tables=rules.assemble.output.tables,
-        qmds=expand("manuscript/{doc}/index.qmd", doc=DOCUMENTS),
         code=code_files(),  # the analysis package and the workflow: the code version
         **{f"in_{k}": v for k, v in ASSEMBLE_INPUTS.items()},
         **FIGURES,
     output:
         record="results/render/provenance.json",
-        appendices=directory("results/render/provenance"),
     params:
         # every rule's output patterns, so each input file can be traced to its rule
         outputs=lambda w: {r.name: sorted(str(o) for o in r.output) for r in workflow.rules},
@@ -79,7 +47,7 @@ rule stage_document:
         bib="manuscript/references.bib",
         csl="manuscript/apa.csl",
         variables=rules.assemble.output.variables,
-        provenance=rules.provenance.output.appendices,
+        provenance=rules.provenance.output.record,
         tables=rules.assemble.output.tables,
         **FIGURES,
     output:

@@ -1,9 +1,7 @@
 # Thematic tallies: Study 1 counts by category; Studies 2 and 3 meaning units per theme,
 # subgroup and code group (the levels of systematic text condensation), by group, with
 # participant and character coverage; and the quotations bank.
-STUDY1_TALLIES = ["role", "stage", "outcomes", "country", "period", "year", "design",
-                  "sector", "setting", "role_stage"]
-QUAL_TALLIES = ["themes", "subthemes", "by_group", "coverage_by_group", "hierarchy"]
+from analysis.layout import QUAL_TALLIES, STUDY1_TALLIES
 
 
 rule tallies_study1:

@@ -1,5 +1,5 @@
-"""Rule `claims`: calls analysis.claims.claims_step with the rule's files."""
-from analysis.claims import claims_step
+"""Rule `claims`: calls analysis.steps.verify.claims_step with the rule's files."""
 from analysis.rule import run
+from analysis.steps.verify import claims_step
 
 run(claims_step, snakemake)  # noqa: F821 -- injected by Snakemake

@@ -1,5 +1,5 @@
-"""Rule `clean_stage_map`: calls analysis.steps.clean_stage_map_step with the rule's files."""
+"""Rule `clean_stage_map`: calls analysis.steps.clean.clean_stage_map_step with the rule's files."""
 from analysis.rule import run
-from analysis.steps import clean_stage_map_step
+from analysis.steps.clean import clean_stage_map_step
 
 run(clean_stage_map_step, snakemake)  # noqa: F821 -- injected by Snakemake

@@ -1,5 +1,5 @@
-"""Rule `clean_study`: calls analysis.steps.clean_study_step with the rule's files."""
+"""Rule `clean_study`: calls analysis.steps.clean.clean_study_step with the rule's files."""
 from analysis.rule import run
-from analysis.steps import clean_study_step
+from analysis.steps.clean import clean_study_step
 
 run(clean_study_step, snakemake)  # noqa: F821 -- injected by Snakemake

@@ -1,5 +1,5 @@
-"""Rule `clean_study1`: calls analysis.steps.clean_study1_step with the rule's files."""
+"""Rule `clean_study1`: calls analysis.steps.clean.clean_study1_step with the rule's files."""
 from analysis.rule import run
-from analysis.steps import clean_study1_step
+from analysis.steps.clean import clean_study1_step
 
 run(clean_study1_step, snakemake)  # noqa: F821 -- injected by Snakemake

@@ -1,5 +1,5 @@
-"""Rule `figures_study1`: calls analysis.steps.figures_study1_step with the rule's files."""
+"""Rule `figures_study1`: calls analysis.steps.figures.figures_study1_step with the rule's files."""
 from analysis.rule import run
-from analysis.steps import figures_study1_step
+from analysis.steps.figures import figures_study1_step
 
 run(figures_study1_step, snakemake)  # noqa: F821 -- injected by Snakemake

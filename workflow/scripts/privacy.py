@@ -1,5 +1,5 @@
-"""Rule `privacy`: calls analysis.steps.privacy_step with the rule's files."""
+"""Rule `privacy`: calls analysis.steps.privacy.privacy_step with the rule's files."""
 from analysis.rule import run
-from analysis.steps import privacy_step
+from analysis.steps.privacy import privacy_step
 
 run(privacy_step, snakemake)  # noqa: F821 -- injected by Snakemake

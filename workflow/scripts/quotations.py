@@ -1,5 +1,5 @@
-"""Rule `quotations`: calls analysis.steps.quotations_step with the rule's files."""
+"""Rule `quotations`: calls analysis.steps.tallies.quotations_step with the rule's files."""
 from analysis.rule import run
-from analysis.steps import quotations_step
+from analysis.steps.tallies import quotations_step
 
 run(quotations_step, snakemake)  # noqa: F821 -- injected by Snakemake

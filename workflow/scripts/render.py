@@ -1,5 +1,5 @@
-"""Rule `render`: calls analysis.steps.render_step with the rule's files."""
+"""Rule `render`: calls analysis.steps.render.render_step with the rule's files."""
 from analysis.rule import run
-from analysis.steps import render_step
+from analysis.steps.render import render_step
 
 run(render_step, snakemake)  # noqa: F821 -- injected by Snakemake

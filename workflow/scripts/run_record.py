@@ -1,5 +1,5 @@
-"""Rule `run_record`: calls analysis.steps.run_record_step with the rule's files."""
+"""Rule `run_record`: calls analysis.steps.verify.run_record_step with the rule's files."""
 from analysis.rule import run
-from analysis.steps import run_record_step
+from analysis.steps.verify import run_record_step
 
 run(run_record_step, snakemake)  # noqa: F821 -- injected by Snakemake

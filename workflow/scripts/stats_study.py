@@ -1,5 +1,5 @@
-"""Rule `stats_study`: calls analysis.steps.stats_study_step with the rule's files."""
+"""Rule `stats_study`: calls analysis.steps.stats.stats_study_step with the rule's files."""
 from analysis.rule import run
-from analysis.steps import stats_study_step
+from analysis.steps.stats import stats_study_step
 
 run(stats_study_step, snakemake)  # noqa: F821 -- injected by Snakemake

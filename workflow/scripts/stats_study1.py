@@ -1,5 +1,5 @@
-"""Rule `stats_study1`: calls analysis.steps.stats_study1_step with the rule's files."""
+"""Rule `stats_study1`: calls analysis.steps.stats.stats_study1_step with the rule's files."""
 from analysis.rule import run
-from analysis.steps import stats_study1_step
+from analysis.steps.stats import stats_study1_step
 
 run(stats_study1_step, snakemake)  # noqa: F821 -- injected by Snakemake

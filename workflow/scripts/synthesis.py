@@ -1,5 +1,5 @@
-"""Rule `synthesis`: calls analysis.steps.synthesis_step with the rule's files."""
+"""Rule `synthesis`: calls analysis.steps.synthesis.synthesis_step with the rule's files."""
 from analysis.rule import run
-from analysis.steps import synthesis_step
+from analysis.steps.synthesis import synthesis_step
 
 run(synthesis_step, snakemake)  # noqa: F821 -- injected by Snakemake

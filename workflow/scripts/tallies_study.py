@@ -1,5 +1,5 @@
-"""Rule `tallies_study`: calls analysis.steps.tallies_study_step with the rule's files."""
+"""Rule `tallies_study`: calls analysis.steps.tallies.tallies_study_step with the rule's files."""
 from analysis.rule import run
-from analysis.steps import tallies_study_step
+from analysis.steps.tallies import tallies_study_step
 
 run(tallies_study_step, snakemake)  # noqa: F821 -- injected by Snakemake

@@ -1,5 +1,5 @@
-"""Rule `tallies_study1`: calls analysis.steps.tallies_study1_step with the rule's files."""
+"""Rule `tallies_study1`: calls analysis.steps.tallies.tallies_study1_step with the rule's files."""
 from analysis.rule import run
-from analysis.steps import tallies_study1_step
+from analysis.steps.tallies import tallies_study1_step
 
 run(tallies_study1_step, snakemake)  # noqa: F821 -- injected by Snakemake

@@ -27,17 +27,12 @@ DAG runs in a persistent staging folder and its outputs are *published* to ``res
     absolute path (a relative one is read from ``.build``, i.e. relative to the repository
     root, which ``../elsewhere`` is not); it is read in place, never copied.
 
-publishing
-    ``results/`` (and ``logs/``) are made equal to ``.build/results`` (``.build/logs``):
-    new or changed files are copied to a temporary file beside the target, given the
-    source's modification time and renamed into place (``os.replace``, atomic); files and
-    folders that no longer exist are deleted; nothing else is kept. A marker file,
-    ``.build/.publishing``, exists from just before the first copy to just after the last
-    deletion. A build killed while publishing leaves it behind; the next build publishes
-    first (``.build/results`` is still exactly the successful state, since Snakemake has
-    not run since) and only then runs Snakemake. So only a publish that is itself killed
-    can leave a mix of two builds in ``results/``, and the next build, even one that
-    fails, repairs it before doing anything else.
+publishing and rolling back
+    ``results/`` (and ``logs/``) are made equal to ``.build/results`` (``.build/logs``) only
+    after a full, successful run; a failed (or killed) attempt is rolled back, so
+    ``.build/results`` is again the published state and no later attempt trusts an output
+    the failed one made. Both are in :mod:`compendium.publish`, with the markers that let a
+    killed publish be finished, and a killed attempt be undone, by the next build.
 
 Only a build of the whole DAG is published: with Snakemake arguments that name targets or
 select a partial or non-building run (``-n``, ``--until``, ``--summary``...) the staging
@@ -58,10 +53,10 @@ re-run (``--rerun-incomplete``).
 
 Usage::
 
-    python -m analysis.build [--root DIR] [snakemake arguments ...]
+    python -m compendium.build [--root DIR] [snakemake arguments ...]
 
-e.g. ``python -m analysis.build --configfile /secure/private.yaml`` or
-``python -m analysis.build results/manuscripts/article2.pdf``. Relative paths in the
+e.g. ``python -m compendium.build --configfile /secure/private.yaml`` or
+``python -m compendium.build results/manuscripts/article2.pdf``. Relative paths in the
 Snakemake arguments are read from the repository root (configuration files) or from the
 staging folder, which mirrors it (targets and everything the rules read), so they mean
 the same as in a plain ``snakemake`` run at the root.
@@ -76,33 +71,40 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import hashlib
 import io
 import os
-import shutil
 import signal
-import stat
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-STAGE = ".build"
-#: Folders Snakemake writes (in the staging folder) and the build publishes (at the root).
-PUBLISHED = ("results", "logs")
+from compendium.buildenv import deterministic
+from compendium.publish import (
+    KILL_HOOK,
+    MARKER,
+    PUBLISHED,
+    STAGE,
+    _remove,
+    _sync_file,
+    mirror,
+    publish,
+    rollback,
+)
+
+__all__ = ["KILL_HOOK", "MARKER", "build", "build_env", "data_mode", "is_full_build",
+           "main", "mirror", "publish", "rollback", "snapshot_sources"]
+
 #: Top-level entries that are not sources (never copied into the staging folder): what the
 #: build and the benchmark generate. Hidden entries (.git, .venv, .build...) never are.
 NOT_SOURCES = frozenset({*PUBLISHED, "bench"})
 #: Names below a source folder that are neither copied nor deleted in the snapshot.
 SOURCE_IGNORE = frozenset({"__pycache__"})
-MARKER = ".publishing"
 LOCK = ".lock"
-#: Same defaults as the Makefile exports, so tests and scripts calling this module directly
-#: build the same bytes as ``make``. Values already in the environment win.
-DETERMINISM = {"SOURCE_DATE_EPOCH": "1727395200", "PYTHONHASHSEED": "0", "TZ": "UTC",
-               "LC_ALL": "C.UTF-8", "MPLBACKEND": "Agg"}
-KILL_HOOK = "ANALYSIS_BUILD_KILL_AFTER_PUBLISHING"
 #: Snakemake options (argparse destinations) after which a successful exit does not mean
 #: that the whole default target is built and up to date.
 PARTIAL = ("targets", "target_jobs", "dryrun", "touch", "until", "omit_from", "allowed_rules",
@@ -163,16 +165,16 @@ def exclusive(stage: Path) -> Iterator[None]:
 
 
 def build_env(root: Path) -> dict[str, str]:
-    """Environment of the Snakemake run: determinism defaults, this tree's ``analysis``.
+    """Environment of the Snakemake run: the determinism variables
+    (:data:`compendium.buildenv.DETERMINISM`, which win over the caller's), this tree's
+    ``analysis``.
 
     ``PYTHONPATH`` (the snapshot of ``root`` in ``.build``) makes the rule scripts and
     notebook kernels import the ``analysis`` package of the tree being built, not whatever
     an editable install points at; the interpreter's own ``bin`` goes first on ``PATH`` so
     ``python``/``jupyter`` are the environment's.
     """
-    env = dict(os.environ)
-    for key, value in DETERMINISM.items():
-        env.setdefault(key, value)
+    env = deterministic()
     code = str(root / STAGE)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (code, env.get("PYTHONPATH")) if p)
     env["PATH"] = os.pathsep.join(
@@ -284,151 +286,117 @@ def run_snakemake(cmd: Sequence[str], root: Path, env: dict[str, str]) -> int:
     return code if code >= 0 else 128 - code  # killed by a signal: the shell's convention
 
 
-# ---------------------------------------------------------------------------- publishing
-
-
-def _is_scratch(name: str) -> bool:
-    """Temporary names of :mod:`analysis.io` (``.x.part``, ``.x.<random>.part``) and ours."""
-    return name.startswith(".") and name.endswith(".part")
-
-
-def _tree(folder: Path, ignore: frozenset[str] = frozenset()
-          ) -> tuple[set[Path], set[Path]]:
-    """Relative paths of the files and folders below ``folder`` (scratch and ``ignore``
-    names skipped)."""
-    files: set[Path] = set()
-    dirs: set[Path] = set()
-    if not folder.is_dir():
-        return files, dirs
-    for dirpath, dirnames, filenames in os.walk(folder):
-        base = Path(dirpath).relative_to(folder)
-        dirnames[:] = sorted(d for d in dirnames if not _is_scratch(d) and d not in ignore)
-        dirs.update(base / d for d in dirnames)
-        files.update(base / f for f in filenames if not _is_scratch(f) and f not in ignore)
-    return files, dirs
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
-
-
-def _same_bytes(a: Path, b: Path) -> bool:
-    """Byte comparison (not :func:`filecmp.cmp`, whose cache trusts size and mtime)."""
-    with a.open("rb") as fa, b.open("rb") as fb:
-        while True:
-            block = fa.read(1 << 20)
-            if block != fb.read(1 << 20):
-                return False
-            if not block:
-                return True
-
-
-def _sync_file(source: Path, target: Path, *, exact: bool = False) -> bool:
-    """Make ``target`` a copy of ``source`` (bytes, mode, mtime); True if bytes were copied.
-
-    Unchanged files are recognised by size and mtime (rsync's quick check), which is safe
-    for Snakemake's outputs: every rewrite gives a new mtime. ``exact`` (for sources, which
-    a user may restore with an old mtime) compares the bytes whenever the sizes agree, and
-    only re-stamps the mtime when the bytes are the same.
-    """
-    st = source.stat()
-    try:
-        tst = target.lstat()
-    except FileNotFoundError:
-        tst = None
-    if tst is not None and stat.S_ISREG(tst.st_mode) and tst.st_size == st.st_size:
-        same_time = tst.st_mtime_ns == st.st_mtime_ns
-        if same_time and not exact:
-            return False
-        if exact and _same_bytes(source, target):
-            if not same_time or stat.S_IMODE(tst.st_mode) != stat.S_IMODE(st.st_mode):
-                os.chmod(target, stat.S_IMODE(st.st_mode))
-                os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
-            return False
-    if tst is not None and not stat.S_ISREG(tst.st_mode):
-        _remove(target)
-    tmp = target.with_name(f".{target.name}.publish.part")
-    shutil.copyfile(source, tmp)
-    os.chmod(tmp, stat.S_IMODE(st.st_mode))
-    os.utime(tmp, ns=(st.st_atime_ns, st.st_mtime_ns))
-    os.replace(tmp, target)
-    return True
-
-
-class _KillHook:
-    """The documented test hook: SIGKILL this process after N copied files."""
-
-    def __init__(self) -> None:
-        value = os.environ.get(KILL_HOOK, "")
-        self.left = int(value) if value.strip() else None
-
-    def copied(self) -> None:
-        if self.left is None:
-            return
-        self.left -= 1
-        if self.left <= 0:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-
-def mirror(src: Path, dst: Path, hook: _KillHook | None = None, *, exact: bool = False,
-           ignore: frozenset[str] = frozenset()) -> int:
-    """Make ``dst`` equal to ``src``: same files, bytes, modes and mtimes; nothing else.
-
-    Idempotent and restartable: every file is replaced atomically (temporary file beside
-    it, then ``os.replace``), unchanged files are skipped, and deletions come last, so
-    running it again after an interruption finishes the job. Names in ``ignore`` are left
-    alone on both sides. Returns the number of files copied.
-    """
-    files, dirs = _tree(src, ignore)
-    if dst.is_symlink() or dst.exists() and not dst.is_dir():
-        _remove(dst)
-    dst.mkdir(parents=True, exist_ok=True)
-    for rel in sorted(dirs, key=lambda p: len(p.parts)):
-        target = dst / rel
-        if target.is_symlink() or target.exists() and not target.is_dir():
-            _remove(target)
-        target.mkdir(exist_ok=True)
-    copied = 0
-    for rel in sorted(files):
-        if _sync_file(src / rel, dst / rel, exact=exact):
-            copied += 1
-            if hook is not None:
-                hook.copied()
-    old_files, old_dirs = _tree(dst, ignore)
-    for rel in sorted(old_files - files):
-        _remove(dst / rel)
-    for rel in sorted(old_dirs - dirs, key=lambda p: len(p.parts), reverse=True):
-        _remove(dst / rel)
-    # scratch files (ours or a killed writer's) are never part of a mirrored tree
-    for dirpath, dirnames, filenames in os.walk(dst):
-        for name in [*dirnames, *filenames]:
-            if _is_scratch(name):
-                _remove(Path(dirpath) / name)
-        dirnames[:] = [d for d in dirnames if not _is_scratch(d) and d not in ignore]
-    return copied
-
-
-def publish(root: Path) -> int:
-    """Publish ``.build/results`` and ``.build/logs`` to the root, under the marker."""
-    stage = root / STAGE
-    marker = stage / MARKER
-    marker.touch()
-    hook = _KillHook()
-    copied = sum(mirror(stage / name, root / name, hook) for name in PUBLISHED)
-    marker.unlink()
-    return copied
-
-
 # ---------------------------------------------------------------------------------- build
+
+
+REPORT_STAMP = ".report-stamp"
+"""Fingerprint of the staged results the last report was made from (``.build/``)."""
+
+
+def _fingerprint(digest: Any, base: Path, skip: Callable[[str], bool]) -> None:
+    """Add every file below ``base`` (path, size, mtime; hidden names and ``skip``ped
+    relative paths left out) to ``digest``, in sorted order."""
+    for dirpath, dirnames, filenames in os.walk(base):
+        rel_dir = Path(dirpath).relative_to(base)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                             and not skip((rel_dir / d).as_posix()))
+        for name in sorted(filenames):
+            rel = (rel_dir / name).as_posix()
+            if name.startswith(".") or skip(rel):
+                continue
+            st = (base / rel).stat()
+            digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+
+
+def results_fingerprint(stage: Path, extra_args: Sequence[str]) -> str:
+    """SHA-256 over every staged result's path, size and modification time (the report
+    itself and hidden files left out) and the Snakemake arguments: what the report shows."""
+    digest = hashlib.sha256("\0".join(extra_args).encode())
+    _fingerprint(digest, stage / "results", lambda rel: rel == REPORT)
+    return digest.hexdigest()
+
+
+UPTODATE = ".uptodate"
+"""Fingerprint of the staged sources and results after the last full, published build."""
+
+
+def uptodate_key(root: Path) -> str:
+    """The staged sources and results (paths, sizes, mtimes) and the interpreter: equal to
+    the stamp of the last full build means Snakemake would find nothing to do."""
+    stage = root / STAGE
+    digest = hashlib.sha256(sys.executable.encode() + b"\0")
+    _fingerprint(digest, stage, lambda rel: rel.split("/", 1)[0] in PUBLISHED)
+    _fingerprint(digest, stage / "results", lambda rel: False)
+    return digest.hexdigest()
+
+
+def reads_outside(root: Path) -> bool:
+    """Whether the default configuration reads data in place outside the snapshot (an
+    absolute ``data_dir`` or names file), whose changes no fingerprint of ``.build`` sees."""
+    import yaml
+
+    path = root / "config" / "config.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    config = config or {}
+    names = (config.get("privacy") or {}).get("names_file") or ""
+    return any(Path(str(p)).is_absolute() for p in (config.get("data_dir", ""), names) if p)
+
+
+def nothing_to_do(root: Path, extra_args: Sequence[str]) -> bool:
+    """A plain build whose sources and staged results are exactly as after the last full,
+    published build: Snakemake would say "Nothing to be done", so it is not started
+    (``make`` with nothing to do stays well under a second)."""
+    stamp = root / STAGE / UPTODATE
+    if extra_args or not stamp.is_file() or reads_outside(root):
+        return False
+    return stamp.read_text(encoding="utf-8") == uptodate_key(root)
+
+
+def write_report(root: Path, extra_args: Sequence[str], env: dict[str, str]) -> int:
+    """The Snakemake report, regenerated only when a result it shows changed.
+
+    ``snakemake --report`` re-reads the whole workflow and every captioned output (seconds
+    of work): after a build with nothing to do the previous report is still exact, so it is
+    kept. In private mode no report is written at all.
+    """
+    stage = root / STAGE
+    report = stage / "results" / REPORT
+    stamp = stage / REPORT_STAMP
+    if data_mode(root, extra_args) == "private":
+        # Snakemake's report lists every rule's input paths, i.e. where the authors'
+        # confidential data live: not written in private mode
+        report.unlink(missing_ok=True)
+        stamp.unlink(missing_ok=True)
+        print("build: no Snakemake report in private mode (it would list the paths of the "
+              "private data)", file=sys.stderr)
+        return 0
+    fingerprint = results_fingerprint(stage, extra_args)
+    if report.is_file() and stamp.is_file() and stamp.read_text() == fingerprint:
+        return 0
+    code = run_snakemake(snakemake_command(*extra_args, "--report", str(report)), root, env)
+    if code == 0:
+        stamp.write_text(fingerprint)
+    return code
+
+
+def _prepare(root: Path, env: dict[str, str]) -> None:
+    """Finish a killed publish, refresh the snapshot, clear a killed build's lock."""
+    stage = root / STAGE
+    if (stage / MARKER).exists():
+        print("build: an earlier build was stopped while publishing; finishing it",
+              file=sys.stderr)
+        publish(root)
+    snapshot_sources(root, stage)
+    unlock_if_stale(root, env)
 
 
 def build(root: Path, extra_args: Sequence[str] = ()) -> int:
     """Run the DAG in ``root/.build`` and publish on success; return the exit status.
 
     ``extra_args`` go to Snakemake unchanged (targets, ``--configfile``, ``--forcerun``...).
+    A failed attempt is rolled back (:func:`compendium.publish.rollback`), so no later
+    attempt trusts an output it made; a killed one leaves its outputs, which the snapshot's
+    stamping of changed sources keeps from being trusted after a restore.
     """
     root = Path(root).resolve()
     stage = root / STAGE
@@ -436,38 +404,34 @@ def build(root: Path, extra_args: Sequence[str] = ()) -> int:
     stage.mkdir(exist_ok=True)
     try:
         with exclusive(stage):
-            if (stage / MARKER).exists():
-                print("build: an earlier build was stopped while publishing; finishing it",
+            _prepare(root, env)
+            if nothing_to_do(root, extra_args):
+                copied = publish(root)
+                print("build: nothing changed since the last build (sources and staged results "
+                      f"as then); Snakemake not started; {copied} file(s) published",
                       file=sys.stderr)
-                publish(root)
-            snapshot_sources(root, stage)
-            unlock_if_stale(root, env)
-            cmd = snakemake_command("--rerun-incomplete", *extra_args)
-            code = run_snakemake(cmd, root, env)
+                return 0
+            (stage / UPTODATE).unlink(missing_ok=True)
+            code = run_snakemake(snakemake_command("--rerun-incomplete", *extra_args), root,
+                                 env)
             if code != 0:
+                restored = rollback(root)
                 print(f"build: Snakemake failed (exit status {code}); results/ and logs/ are "
-                      f"unchanged. The logs of this attempt are in {STAGE}/logs/.",
-                      file=sys.stderr)
+                      f"unchanged, and {restored} staged output(s) of this attempt were rolled "
+                      f"back. The logs of this attempt are in {STAGE}/logs/.", file=sys.stderr)
                 return code
             if not is_full_build(extra_args):
                 print("build: not a build of the whole DAG; results/ and logs/ were not "
                       f"updated (the outputs are in {STAGE}/results/)", file=sys.stderr)
                 return 0
-            report = stage / "results" / REPORT
-            if data_mode(root, extra_args) == "private":
-                # Snakemake's report lists every rule's input paths, i.e. where the
-                # authors' confidential data live: not written in private mode
-                report.unlink(missing_ok=True)
-                print("build: no Snakemake report in private mode (it would list the paths "
-                      "of the private data)", file=sys.stderr)
-            else:
-                code = run_snakemake(snakemake_command(*extra_args, "--report", str(report)),
-                                     root, env)
-                if code != 0:
-                    print(f"build: the Snakemake report failed (exit status {code}); results/ "
-                          "and logs/ are unchanged", file=sys.stderr)
-                    return code
+            code = write_report(root, extra_args, env)
+            if code != 0:
+                print(f"build: the Snakemake report failed (exit status {code}); results/ "
+                      "and logs/ are unchanged", file=sys.stderr)
+                return code
             copied = publish(root)
+            if not extra_args:
+                (stage / UPTODATE).write_text(uptodate_key(root), encoding="utf-8")
             print(f"build: published {copied} changed file(s) to results/ and logs/",
                   file=sys.stderr)
             return 0
@@ -478,7 +442,7 @@ def build(root: Path, extra_args: Sequence[str] = ()) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m analysis.build", allow_abbrev=False,
+        prog="python -m compendium.build", allow_abbrev=False,
         description="Run the Snakemake DAG in .build/ and publish results/ only on success; "
                     "other arguments are passed to Snakemake.")
     parser.add_argument("--root", type=Path, default=Path.cwd(),

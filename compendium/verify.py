@@ -1,13 +1,13 @@
 """Reproduction check: a checksum manifest of the results, and an offline rebuild against it.
 
-``python -m analysis.verify manifest`` (``make manifest``) records the SHA-256 of every file a
+``python -m compendium.verify manifest`` (``make manifest``) records the SHA-256 of every file a
 reader sees or cites in ``results.sha256`` at the repository root, in ``sha256sum`` format, so
-that it can be committed and reviewed like any source. ``python -m analysis.verify check``
+that it can be committed and reviewed like any source. ``python -m compendium.verify check``
 (``make verify``) then answers the question a reviewer asks: *does a clean copy of this
 repository, built offline, give exactly these bytes?* It copies what git would give a fresh
 clone (no ``results/``, no environment, no caches) to a temporary folder, rebuilds it there
 without network access, and compares the rebuilt files with the committed manifest, file by
-file. ``python -m analysis.verify compare`` compares an existing ``results/`` with the
+file. ``python -m compendium.verify compare`` compares an existing ``results/`` with the
 manifest without rebuilding.
 
 The rebuild runs with the interpreter that runs this module (under ``make verify``:
@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from analysis.io import sha256_file, write_text
+from compendium.buildenv import DETERMINISM, deterministic
 
 MANIFEST = "results.sha256"
 
@@ -56,15 +57,8 @@ COVERED: tuple[str, ...] = (
 # The notebooks are supplements: a build configured without them still has a manifest.
 OPTIONAL: frozenset[str] = frozenset({"results/notebooks"})
 
-# The rebuild's fixed environment, as in the Makefile: timestamps (the public defence,
-# 27 Sep 2024), hash seed, time zone, locale and a display-free Matplotlib backend.
-BUILD_ENV: dict[str, str] = {
-    "SOURCE_DATE_EPOCH": "1727395200",
-    "PYTHONHASHSEED": "0",
-    "TZ": "UTC",
-    "LC_ALL": "C.UTF-8",
-    "MPLBACKEND": "Agg",
-}
+# The rebuild's fixed environment: one definition for the Makefile, the build and this check.
+BUILD_ENV: dict[str, str] = DETERMINISM
 
 # Generated state at the top level: never copied, even if a .gitignore forgot one, because a
 # copy holding staged outputs (.build/) or old results would let the "rebuild" reuse them.
@@ -356,27 +350,41 @@ def offline_prefix() -> tuple[list[str], str]:
 
 
 def build_command(copy: Path) -> list[str]:
-    """The copy's own build entry point: ``analysis.build`` when it has one, else Snakemake."""
-    if (copy / "analysis" / "build.py").is_file():
-        return [sys.executable, "-m", "analysis.build", "--root", str(copy)]
+    """The copy's own build entry point: ``compendium.build`` (or, in a copy older than that
+    package, ``analysis.build``) when it has one, else Snakemake."""
+    for package in ("compendium", "analysis"):
+        if (copy / package / "build.py").is_file():
+            return [sys.executable, "-m", f"{package}.build", "--root", str(copy)]
     return [str(Path(sys.executable).parent / "snakemake"), "-s", "workflow/Snakefile",
             "--cores", "2"]
+
+
+#: Snakemake's progress line (``12 of 44 steps (27%) done``), shown while ``make verify``
+#: rebuilds.
+_PROGRESS = re.compile(r"^\s*(\d+ of \d+ steps \(\d+%\) done)\s*$")
+
+
+def progress_line(line: str) -> str | None:
+    """What to show of one line of the rebuild's output when not ``--verbose``: Snakemake's
+    step counter, or None for everything else (the whole output goes to the log)."""
+    match = _PROGRESS.match(line)
+    return f"  rebuild: {match.group(1)}" if match else None
 
 
 def build_env(copy: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The rebuild's environment: ours, with the fixed build variables, the interpreter's
     ``bin`` first on PATH and ``PYTHONPATH`` set to the copy, so that the copy's own
     ``analysis`` package is imported rather than the editable install of the original."""
-    env = dict(os.environ if base is None else base)
-    env.update(BUILD_ENV)
+    env = deterministic(os.environ if base is None else base)
     env["PYTHONPATH"] = str(copy)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return env
 
 
 def rebuild(copy: Path, prefix: Sequence[str], log: Path, echo: TextIO | None = None,
-            tail: int = 60) -> tuple[int, list[str]]:
-    """Build ``copy`` with its output written to ``log`` (and to ``echo``, if given).
+            tail: int = 60, progress: TextIO | None = None) -> tuple[int, list[str]]:
+    """Build ``copy`` with its output written to ``log`` (and to ``echo``, if given; else
+    Snakemake's step counter to ``progress``, so a long rebuild shows how far it is).
 
     Returns the exit code and the last ``tail`` lines, which are printed when it fails.
     """
@@ -393,6 +401,9 @@ def rebuild(copy: Path, prefix: Sequence[str], log: Path, echo: TextIO | None = 
             if echo is not None:
                 echo.write(line)
                 echo.flush()
+            elif progress is not None and (shown := progress_line(line)) is not None:
+                progress.write(shown + "\n")
+                progress.flush()
         code = proc.wait()
     return code, list(last)
 
@@ -422,7 +433,8 @@ def check(root: Path, keep: bool = False, verbose: bool = False,
               file=out)
         print(f"building: {command} (log: {tmp / 'build.log'})", file=out, flush=True)
         start = time.monotonic()
-        code, last = rebuild(copy, prefix, tmp / "build.log", echo=out if verbose else None)
+        code, last = rebuild(copy, prefix, tmp / "build.log", echo=out if verbose else None,
+                             progress=out)
         seconds = time.monotonic() - start
         if code != 0:
             print(*last, sep="\n", file=out)
@@ -455,7 +467,7 @@ def _root(path: Path) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m analysis.verify",
+    ap = argparse.ArgumentParser(prog="python -m compendium.verify",
                                  description=__doc__.splitlines()[0])
     commands = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
     helps = {
