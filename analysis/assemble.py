@@ -92,13 +92,18 @@ def _share(row: Mapping[str, Any]) -> dict[str, str]:
 def study1_variables(
     flow: Flow, tallies: Mapping[str, pd.DataFrame], stats: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Variables of the scoping review (methods and results)."""
+    """Variables of the scoping review (methods and results).
+
+    Article 1 prints counts and percentages only (descriptive charting, PRISMA-ScR). The
+    ``ci`` strings stay in the file for the documents that still quote an interval; the
+    logistic year trend is no longer a variable (the Study 1 notebook keeps it as an
+    exploratory supplement).
+    """
     role = stats["role_ci"].set_index("role_category")
     stage = stats["stage_ci"].set_index("stage")
     ranked = role.sort_values("n", ascending=False, kind="mergesort")
     years = tallies["year"]["year"].astype(int)
     country = tallies["country"].iloc[0]
-    trend = stats["trend"]
     early = stats["early"]
     design = tallies["design"].set_index("design")
     return {
@@ -125,11 +130,12 @@ def study1_variables(
         "most_common_role": ROLE_LABELS[str(ranked.index[0])],
         "rarest_role": ROLE_LABELS[str(ranked.index[-1])],
         "stage": {key(s): _share(stage.loc[s]) for s in STAGES},
+        "outcome": {key(str(b)): {"n": fmt_int(r["n"]), "pct": fmt_pct(r["percent"])}
+                    for b, r in stats["outcomes_ci"].set_index("beneficiary").iterrows()},
+        "role_stage": {ROLE_KEYS[str(r)]: {key(s): fmt_int(row[s]) for s in STAGES}
+                       for r, row in stats["role_stage"].set_index("role_category").iterrows()},
         "early": {"n": fmt_int(early["n"]), "pct": fmt_pct(early["percent"]),
                   "ci": f"{fmt_pct(early['ci_low'])}–{fmt_pct(early['ci_high'])}"},
-        "trend": {"or": f"{trend['odds_ratio']:.2f}", "or_low": f"{trend['or_low']:.2f}",
-                  "or_high": f"{trend['or_high']:.2f}", "p": fmt_p(trend["p_value"]),
-                  "events": fmt_int(trend["events"]), "n": fmt_int(trend["n"])},
     }
 
 
@@ -185,15 +191,50 @@ def synthesis_variables(matrix: pd.DataFrame, shares: pd.DataFrame) -> dict[str,
 # ----------------------------------------------------------------------------- tables
 
 
-def _pct_ci(df: pd.DataFrame) -> pd.Series:
-    return df["percent"].map(fmt_pct) + " (" + df["ci_low"].map(fmt_pct) + "–" + df[
-        "ci_high"].map(fmt_pct) + ")"
+STAGE_ABBREVIATIONS = {"co-commissioning": "CC", "co-design": "CD", "co-delivery": "DL",
+                       "co-assessment": "CA"}
+"""Short stage codes for the one-row-per-source table, explained in its note."""
+
+
+def _n_pct(df: pd.DataFrame) -> dict[str, pd.Series]:
+    """The two columns every table of counts shows: n and % (of the included articles)."""
+    return {"n": df["n"].map(fmt_int), "%": df["percent"].map(fmt_pct)}
+
+
+def sources_table(sources: pd.DataFrame) -> str:
+    """PRISMA-ScR item 17: every included source with what was charted for it.
+
+    The records are synthetic, so the caption says so: no row may pass for an article of the
+    published review.
+    """
+    stages = sources["stages"].map(
+        lambda v: ", ".join(STAGE_ABBREVIATIONS[s.strip()] for s in str(v).split(";")
+                            if s.strip()))
+    body = pd.DataFrame({
+        "Source": sources["article_id"], "Year": sources["year"].map(str),
+        "Country": sources["country"], "Design": sources["design"],
+        "Sector": sources["sector"], "Setting": sources["setting"],
+        "Role category": sources["role_category"], "Stages": stages,
+    })
+    note = ("Stages: CC co-commissioning, CD co-design, DL co-delivery, CA co-assessment. Role "
+            "categories: *pre-determined services* = providers of pre-determined services, "
+            "*peer support* = providers of peer support, *co-creation partner* = partners in "
+            "co-creation. The rows are synthetic records generated for this compendium, not the "
+            "articles included in the published review.")
+    return markdown_table(
+        body, f"All {fmt_int(len(sources))} included sources of evidence and their charted "
+        "characteristics (SYNTHETIC records)", "s1-sources",
+        align=["l", "r", "l", "l", "l", "l", "l", "l"], note=note)
 
 
 def study1_tables(
     flow: Flow, tallies: Mapping[str, pd.DataFrame], stats: Mapping[str, Any]
 ) -> dict[str, str]:
-    """Markdown tables of article 1 (and the thesis summary)."""
+    """Markdown tables of article 1 (and the thesis summary): counts and percentages only.
+
+    A scoping review charts a census of the literature it found, so the tables describe it
+    (n and %) and carry no interval or test (PRISMA-ScR; Tricco et al., 2018).
+    """
     tables: dict[str, str] = {}
     ft = flow_table(flow)
     tables["s1-flow"] = markdown_table(
@@ -213,38 +254,28 @@ def study1_tables(
         pd.DataFrame(rows), f"Characteristics of the {fmt_int(flow.included)} included articles",
         "s1-characteristics", align=["l", "l", "r", "r"])
     role = stats["role_ci"]
-    rs = stats["role_stage"]
-    body = pd.DataFrame({
-        "Role category": [ROLE_LABELS[r] for r in role["role_category"]],
-        "Articles, n": role["n"].map(fmt_int),
-        "% (95% CI)": _pct_ci(role),
-    })
+    rs = stats["role_stage"].set_index("role_category")
+    body = pd.DataFrame({"Role category": [ROLE_LABELS[r] for r in role["role_category"]],
+                         **_n_pct(role)})
     for s in STAGES:
-        body[s] = rs[s].map(fmt_int).to_numpy()
+        body[s] = [fmt_int(rs.loc[r, s]) for r in role["role_category"]]
     tables["s1-roles"] = markdown_table(
-        body, "Peer-worker role categories and the service-cycle stages they took part in"
-        " (Wilson 95% confidence intervals)", "s1-roles", align=["l", "r", "r", "r", "r", "r", "r"],
-        note="Stage columns count articles; an article can report several stages.")
+        body, "Peer-worker role categories and the service-cycle stages they took part in",
+        "s1-roles", align=["l", "r", "r", "r", "r", "r", "r"],
+        note="n and % of the included articles; stage columns count articles within each role"
+             " category, and an article can report several stages.")
     st = stats["stage_ci"]
     tables["s1-stages"] = markdown_table(
-        pd.DataFrame({"Stage": st["stage"], "Articles, n": st["n"].map(fmt_int),
-                      "% (95% CI)": _pct_ci(st)}),
+        pd.DataFrame({"Stage": st["stage"], **_n_pct(st)}),
         "Articles reporting peer workers in each stage of the service cycle", "s1-stages",
-        align=["l", "r", "r"])
+        align=["l", "r", "r"], note="% of the included articles; an article can report several"
+                                    " stages, so the percentages do not sum to 100.")
     oc = stats["outcomes_ci"]
     tables["s1-outcomes"] = markdown_table(
-        pd.DataFrame({"Beneficiary": oc["beneficiary"], "Articles, n": oc["n"].map(fmt_int),
-                      "% (95% CI)": _pct_ci(oc)}),
-        "Outcomes described, by beneficiary", "s1-outcomes", align=["l", "r", "r"])
-    t = stats["trend"]
-    tables["s1-trend"] = markdown_table(
-        pd.DataFrame([{"Model": "Any co-creation stage ~ publication year",
-                       "Articles": fmt_int(t["n"]), "Involved": fmt_int(t["events"]),
-                       "OR per year": f"{t['odds_ratio']:.2f}",
-                       "95% CI": f"{t['or_low']:.2f}–{t['or_high']:.2f}",
-                       "p": fmt_p(t["p_value"])}]),
-        "Logistic regression of co-creation involvement on publication year", "s1-trend",
-        align=["l", "r", "r", "r", "r", "r"])
+        pd.DataFrame({"Beneficiary": oc["beneficiary"], **_n_pct(oc)}),
+        "Outcomes described, by beneficiary", "s1-outcomes", align=["l", "r", "r"],
+        note="% of the included articles; an article can describe outcomes for several groups.")
+    tables["s1-sources"] = sources_table(tallies["sources"])
     return tables
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.io import read_csv, read_yaml, write_csv, write_text
+from analysis.masking import mask
 from analysis.validate import ConfigError, ConfigProblem, validate_config
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,9 @@ COLUMNS = ["claim_id", "source", "published", "computed", "status"]
 LIST_SEP = " | "
 
 
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,9}(?:\.[0-9]+)?")
+
+
 class ClaimMismatch(ValueError):
     """A published fact does not hold in the data; ``.failures`` lists (id, published, computed)."""
 
@@ -38,11 +43,23 @@ class ClaimMismatch(ValueError):
         self.failures = list(failures)
         n = len(self.failures)
         lines = [f"{n} published claim{'s' if n != 1 else ''} not reproduced by the data:"]
-        lines += [f"  {cid}: published {pub!r}, computed {comp!r}"
-                  for cid, pub, comp in self.failures]
-        lines.append("(the full table is in the rule's log, and in results/verify/ when run with "
-                     "--keep-incomplete; set exploratory: true to build anyway)")
+        lines += [
+            f"  {cid}: published {pub!r}, computed {shown(comp)}"
+            for cid, pub, comp in self.failures
+        ]
+        lines.append(
+            "(the full table is in the rule's log, and in results/verify/ when run with "
+            "--keep-incomplete; set exploratory: true to build anyway)"
+        )
         super().__init__("\n".join(lines))
+
+
+def shown(value: Any) -> str:
+    """A computed value as a message may quote it: a plain number (an aggregate) as is,
+    anything else through :func:`analysis.masking.mask`, since a value computed from the data
+    (a database label, a theme name) is input text and may hold what the gate missed."""
+    text = str(value)
+    return repr(text) if _PLAIN_NUMBER.fullmatch(text) else f"'{mask(text)}'"
 
 
 class ClaimError(ValueError):
@@ -57,15 +74,22 @@ def load_claims(path: str | Path, schema_path: str | Path) -> list[dict[str, Any
     label = Path(path).name
     raw = read_yaml(path)
     schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
-    data = validate_config(raw if isinstance(raw, Mapping) else {"claims": raw}, schema,
-                           label=label)
+    data = validate_config(
+        raw if isinstance(raw, Mapping) else {"claims": raw}, schema, label=label
+    )
     seen: dict[str, int] = {}
     problems = []
     for i, claim in enumerate(data["claims"]):
         if claim["id"] in seen:
-            problems.append(ConfigProblem(label, f"claims[{i}].id", repr(claim["id"]),
-                                          "a unique claim id",
-                                          f"already used by claims[{seen[claim['id']]}]"))
+            problems.append(
+                ConfigProblem(
+                    label,
+                    f"claims[{i}].id",
+                    repr(claim["id"]),
+                    "a unique claim id",
+                    f"already used by claims[{seen[claim['id']]}]",
+                )
+            )
         seen.setdefault(claim["id"], i)
     if problems:
         raise ConfigError(problems)
@@ -84,7 +108,7 @@ def _number(value: Any, what: str) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ClaimError(f"{what}: {value!r} is not a number") from None
+        raise ClaimError(f"{what}: {shown(value)} is not a number") from None
 
 
 def _scalar(value: Any) -> Any:
@@ -133,8 +157,9 @@ def evaluate(df: pd.DataFrame, compute: Mapping[str, Any]) -> Any:
     needed = [*(compute.get("where") or {}), *(compute[k] for k in ("col", "key") if k in compute)]
     missing = [col for col in needed if col not in df.columns]
     if missing:
-        raise ClaimError(f"no column {', '.join(map(repr, missing))}; "
-                         f"columns are {', '.join(df.columns)}")
+        raise ClaimError(
+            f"no column {', '.join(map(repr, missing))}; columns are {', '.join(df.columns)}"
+        )
     for col, want in (compute.get("where") or {}).items():
         wanted = [render(w) for w in (want if isinstance(want, list) else [want])]
         df = df[df[col].isin(wanted)]
@@ -190,32 +215,34 @@ def report_html(df: pd.DataFrame) -> str:
     body = []
     for row in df[COLUMNS].itertuples(index=False):
         cells = [f"<td>{esc(str(v))}</td>" for v in row[:-1]]
-        cells[1] = (f'<td><a href="https://doi.org/{esc(row.source)}">'
-                    f"{esc(row.source)}</a></td>")
+        cells[1] = f'<td><a href="https://doi.org/{esc(row.source)}">{esc(row.source)}</a></td>'
         cells.append(f'<td class="{esc(row.status)}">{esc(row.status)}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     verdict = "all published claims reproduced" if n_mis == 0 else f"{n_mis} mismatch(es)"
-    return "\n".join([
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        '<head><meta charset="utf-8"><title>Published claims check</title>',
-        f"<style>{_STYLE}</style></head>",
-        "<body>",
-        "<h1>Published claims check</h1>",
-        f'<p id="counts">{len(df)} claims: {n_match} match, {n_mis} mismatch '
-        f"&mdash; {esc(verdict)}.</p>",
-        f"<table><thead><tr>{head}</tr></thead>",
-        f"<tbody>{''.join(body)}</tbody></table>",
-        "</body></html>",
-        "",
-    ])
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            '<head><meta charset="utf-8"><title>Published claims check</title>',
+            f"<style>{_STYLE}</style></head>",
+            "<body>",
+            "<h1>Published claims check</h1>",
+            f'<p id="counts">{len(df)} claims: {n_match} match, {n_mis} mismatch '
+            f"&mdash; {esc(verdict)}.</p>",
+            f"<table><thead><tr>{head}</tr></thead>",
+            f"<tbody>{''.join(body)}</tbody></table>",
+            "</body></html>",
+            "",
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- step
 
 
-def claims_step(inp: Mapping[str, Any], out: Mapping[str, str], exploratory: bool,
-                root: str | Path = ".") -> None:
+def claims_step(
+    inp: Mapping[str, Any], out: Mapping[str, str], exploratory: bool, root: str | Path = "."
+) -> None:
     """Rule ``claims``: write the check's CSV and report, then fail on a mismatch.
 
     Both files are written first so a reviewer can read them after a failed build (Snakemake
@@ -227,12 +254,18 @@ def claims_step(inp: Mapping[str, Any], out: Mapping[str, str], exploratory: boo
     write_csv(df, out["csv"])
     write_text(report_html(df), out["report"])
     bad = df[df["status"] == "mismatch"]
-    log.info("%d claims checked, %d mismatch:\n%s", len(df), len(bad),
-             df.to_csv(index=False, lineterminator="\n"))
+    logged = df.assign(computed=df["computed"].map(shown))  # logs keep only masked text
+    log.info(
+        "%d claims checked, %d mismatch:\n%s",
+        len(df),
+        len(bad),
+        logged.to_csv(index=False, lineterminator="\n"),
+    )
     if bad.empty:
         return
-    error = ClaimMismatch(list(bad[["claim_id", "published", "computed"]]
-                               .itertuples(index=False, name=None)))
+    error = ClaimMismatch(
+        list(bad[["claim_id", "published", "computed"]].itertuples(index=False, name=None))
+    )
     if not exploratory:
         raise error
     log.warning("exploratory run, building anyway:\n%s", error)

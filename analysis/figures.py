@@ -99,7 +99,8 @@ def stacked_bars(
         ax.set_title(title, loc="left")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
-        ax.legend(frameon=False, loc="upper left")
+        # outside the axes, so that it never covers a bar
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     return fig
 
 
@@ -117,5 +118,7 @@ def grouped_bars(table: pd.DataFrame, title: str, *, ylabel: str) -> Figure:
         ax.invert_yaxis()
         ax.set_xlabel(ylabel)
         ax.set_title(title, loc="left")
-        ax.legend(frameon=False, fontsize=8, loc="lower right")
+        # outside the axes, so that it never covers a bar
+        ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1),
+                  borderaxespad=0)
     return fig

@@ -79,8 +79,14 @@ def write_bytes(data: bytes, target: str | os.PathLike[str]) -> None:
 
 
 def write_csv(df: pd.DataFrame, target: str | os.PathLike[str]) -> None:
-    """Write a frame as UTF-8 CSV (no index, LF endings) atomically."""
-    write_text(df.to_csv(index=False, lineterminator="\n"), target)
+    """Write a frame as UTF-8 CSV (no index, LF endings) atomically.
+
+    The project's one CSV writer (:func:`analysis.csvwrite.write_csv`): it quotes a field
+    holding a lone CR, which ``to_csv`` does not, and is otherwise byte-identical to it.
+    """
+    from analysis.csvwrite import write_csv as _write
+
+    _write(df, target)
 
 
 def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:

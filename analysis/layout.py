@@ -25,6 +25,7 @@ STUDY1_TALLIES: tuple[str, ...] = (
     "sector",
     "setting",
     "role_stage",
+    "sources",
 )
 #: A qualitative study's tallies, one CSV each under ``results/tallies/<study>/``.
 QUAL_TALLIES: tuple[str, ...] = (
@@ -77,11 +78,13 @@ def assemble_inputs() -> dict[str, str]:
 
 def figure_inputs() -> dict[str, str]:
     """Every figure the documents show, by input key (SVG for HTML/PDF, ``_png`` for DOCX)."""
-    stems = {"s1_flow": "results/figures/s1-prisma-flow",
-             "s1_role_stage": "results/figures/s1-role-stage",
-             "s1_years": "results/figures/s1-years",
-             **{f"s{study_number(s)}": f"results/figures/{s}-groups" for s in QUAL_STUDIES},
-             "synthesis": "results/synthesis/synthesis"}
+    stems = {
+        "s1_flow": "results/figures/s1-prisma-flow",
+        "s1_role_stage": "results/figures/s1-role-stage",
+        "s1_years": "results/figures/s1-years",
+        **{f"s{study_number(s)}": f"results/figures/{s}-groups" for s in QUAL_STUDIES},
+        "synthesis": "results/synthesis/synthesis",
+    }
     keys: dict[str, str] = {}
     for key, stem in stems.items():
         keys[f"fig_{key}"] = f"{stem}.svg"
@@ -91,20 +94,33 @@ def figure_inputs() -> dict[str, str]:
 
 def notebook_inputs() -> dict[str, dict[str, str]]:
     """What each notebook reads, by the key its injected ``PATHS`` cell uses."""
-    study1 = {"articles": "results/clean/study1_articles.csv",
-              "role_ci": "results/stats/study1/role_ci.csv",
-              "stage_ci": "results/stats/study1/stage_ci.csv",
-              "role_stage": "results/tallies/study1/role_stage.csv",
-              "model": "results/stats/study1/model.json"}
-    qual = {s: {"participants": f"results/clean/{s}_participants.csv",
-                "segments": f"results/clean/{s}_segments.csv",
-                "themes": f"results/tallies/{s}/themes.csv",
-                "subthemes": f"results/tallies/{s}/subthemes.csv",
-                "by_group": f"results/tallies/{s}/by_group.csv",
-                "test": f"results/stats/{s}/group_theme_test.json",
-                "hierarchy": f"results/tallies/{s}/hierarchy.csv",
-                "quotations": f"results/tallies/{s}/quotations.csv",
-                "reliability": f"results/stats/{s}/reliability.json",
-                "codings": f"results/clean/{s}_codings.csv"} for s in QUAL_STUDIES}
-    return {"study1": study1, **qual, "synthesis": {"matrix": "results/synthesis/matrix.csv",
-                                                    "shares": "results/synthesis/shares.csv"}}
+    study1 = {
+        "articles": "results/clean/study1_articles.csv",
+        "role_ci": "results/stats/study1/role_ci.csv",
+        "stage_ci": "results/stats/study1/stage_ci.csv",
+        "role_stage": "results/tallies/study1/role_stage.csv",
+        "model": "results/stats/study1/model.json",
+    }
+    qual = {
+        s: {
+            "participants": f"results/clean/{s}_participants.csv",
+            "segments": f"results/clean/{s}_segments.csv",
+            "themes": f"results/tallies/{s}/themes.csv",
+            "subthemes": f"results/tallies/{s}/subthemes.csv",
+            "by_group": f"results/tallies/{s}/by_group.csv",
+            "test": f"results/stats/{s}/group_theme_test.json",
+            "hierarchy": f"results/tallies/{s}/hierarchy.csv",
+            "quotations": f"results/tallies/{s}/quotations.csv",
+            "reliability": f"results/stats/{s}/reliability.json",
+            "codings": f"results/clean/{s}_codings.csv",
+        }
+        for s in QUAL_STUDIES
+    }
+    return {
+        "study1": study1,
+        **qual,
+        "synthesis": {
+            "matrix": "results/synthesis/matrix.csv",
+            "shares": "results/synthesis/shares.csv",
+        },
+    }

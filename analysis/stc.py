@@ -17,11 +17,14 @@ collected and raised together, naming the file and the element's guid.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
 
+from analysis.masking import mask
 from analysis.qdpx import QdpxProject, read_qdpx
 from analysis.validate import (
     InputError,
@@ -46,6 +49,11 @@ class CodedStudy(NamedTuple):
     tables: StudyTables
     codings: pd.DataFrame
     """``unit_id, coder, theme, subtheme, code``: one row per coding of a meaning unit."""
+
+
+def _q(text: object) -> str:
+    """Quote a name from the project, masked: the check runs before the privacy gate."""
+    return "'" + mask(text) + "'"
 
 
 def _problem(label: str, element: str | None, found: str | None, expected: str,
@@ -78,7 +86,7 @@ def _codebook(project: QdpxProject, label: str, problems: list[Problem]) -> pd.D
         d = depth[code.code_id]
         if d > 2:
             problems.append(_problem(label, f"Code {code.code_id}",
-                                    f"code {code.name!r} at nesting depth {d + 1}",
+                                    f"code {_q(code.name)} at nesting depth {d + 1}",
                                     "three levels: theme > subgroup > code group"))
         elif d == 2:
             sub = by_id.loc[code.parent_id]
@@ -89,7 +97,7 @@ def _codebook(project: QdpxProject, label: str, problems: list[Problem]) -> pd.D
     dup = frame.duplicated(list(LEVELS), keep=False)
     for row in frame[dup].itertuples(index=False):
         problems.append(_problem(label, f"Code {row.code_id}",
-                                f"the path {row.theme!r} > {row.subtheme!r} > {row.code!r}",
+                                f"the path {_q(row.theme)} > {_q(row.subtheme)} > {_q(row.code)}",
                                 "each code group named once within its subgroup"))
     if frame.empty:
         problems.append(_problem(label, "CodeBook", "no code group at the third level",
@@ -135,6 +143,42 @@ def coders_by_volume(codings: pd.DataFrame) -> list[str]:
     return sorted(counts.index, key=lambda c: (-int(counts[c]), str(c)))
 
 
+def coder_labels(codings: pd.DataFrame, public: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Public label of every coder: ``Coder A``, ``Coder B``, ... by volume, then name.
+
+    Why: a REFI-QDA ``User`` name is often a full name or an e-mail address, and coders are
+    people; only these labels reach results/ (codings, reliability, articles, notebooks).
+    ``public`` (config ``privacy.coder_labels``) maps a coder's name to a label the authors
+    chose to publish instead; generated labels skip any label already taken.
+    """
+    public = dict(public or {})
+    taken = set(public.values())
+    generated = (f"Coder {_letters(i)}" for i in itertools.count())
+    free = (label for label in generated if label not in taken)
+    return {c: public[c] if c in public else next(free) for c in coders_by_volume(codings)}
+
+
+def _letters(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: spreadsheet-style, so any number of coders gets a label."""
+    text = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        text = chr(ord("A") + rest) + text
+    return text
+
+
+def pseudonymise_coders(study: CodedStudy, public: Mapping[str, str] | None = None
+                        ) -> CodedStudy:
+    """The same study with every coder name replaced by its :func:`coder_labels` label."""
+    labels = coder_labels(study.codings, public)
+    segments = study.tables.segments
+    segments = segments.assign(coder=segments["coder"].map(labels))
+    codings = study.codings.assign(coder=study.codings["coder"].map(labels))
+    codings = codings.sort_values(["unit_id", "coder", "code"], kind="mergesort")
+    return CodedStudy(study.tables._replace(segments=segments), codings.reset_index(drop=True))
+
+
 def _owners(project: QdpxProject) -> tuple[dict, dict]:
     """Who owns each selection (SelectionRef) and each single-participant source (SourceRef)."""
     by_selection: dict[str, list[str]] = {}
@@ -171,9 +215,10 @@ def coded_study_from_qdpx(path: str | Path) -> CodedStudy:
         if owners is None:
             owners = by_source.get(c.source_id.lower(), [])
         if len(owners) != 1:
-            found = "no Case" if not owners else f"{len(owners)} Cases ({', '.join(owners)})"
+            found = ("no Case" if not owners
+                     else f"{len(owners)} Cases ({', '.join(map(_q, owners))})")
             problems.append(_problem(label, f"PlainTextSelection {c.selection_id}",
-                                    f"{found} owning it in source {c.source!r}",
+                                    f"{found} owning it in source {_q(c.source)}",
                                     "exactly one participant (a Case with a SelectionRef to "
                                     "it, or the only Case with a SourceRef to its source)"))
             continue

@@ -129,14 +129,23 @@ def prisma_counts(params: Mapping[str, Any], published: Mapping[str, Any]) -> pd
 
 
 def _stages_for(role: str, rng: np.random.Generator, params: Mapping[str, Any]) -> list[str]:
-    """Service-cycle stages for one article: partners in co-creation take part early."""
+    """Service-cycle stages for one article.
+
+    Partners in co-creation take part in an early stage (co-commissioning or co-design) *and
+    then* in implementing or delivering the solution: that is the definition of co-creation
+    the review uses, so co-delivery is always among their stages. The two co-production roles
+    deliver, and occasionally assess or (peer support) help design.
+    """
     stages: set[str] = set()
     if role == "co-creation partner":
-        early = [s for s, p in zip(EARLY_STAGES, (0.5, 0.8), strict=True) if rng.random() < p]
+        p = params["cocreation_stages"]
+        early = [s for s in EARLY_STAGES if rng.random() < float(p[s])]
         stages.update(early or ["co-design"])
-        if rng.random() < 0.85:
-            stages.add("co-delivery")
-        if rng.random() < 0.4:
+        stages.add("co-delivery")
+        # This draw once decided co-delivery; it is still taken so that the shared random
+        # stream, and with it every later Study 2 and 3 record, stays as it was.
+        rng.random()
+        if rng.random() < float(p["co-assessment"]):
             stages.add("co-assessment")
     else:
         stages.add("co-delivery")
@@ -147,11 +156,42 @@ def _stages_for(role: str, rng: np.random.Generator, params: Mapping[str, Any]) 
     return [s for s in STAGES if s in stages]
 
 
+def cocreation_violations(sheet: pd.DataFrame) -> list[str]:
+    """Rows of a charting sheet whose co-creation partners break the definition.
+
+    Co-creation means taking part in an early stage of the service cycle (co-commissioning or
+    co-design) and then in implementing or delivering the solution (co-delivery); a partner in
+    co-creation without both contradicts the category. Returns one message per bad row.
+    """
+    problems = []
+    for i, row in enumerate(sheet.itertuples(index=False), start=2):  # row 1 is the header
+        if row.role_category != "co-creation partner":
+            continue
+        stages = {s.strip() for s in str(row.stages).split(";") if s.strip()}
+        missing = []
+        if not stages & set(EARLY_STAGES):
+            missing.append("an early stage (co-commissioning or co-design)")
+        if "co-delivery" not in stages:
+            missing.append("co-delivery")
+        if missing:
+            problems.append(f"row {i} ({row.article_id}): a co-creation partner without "
+                            f"{' or '.join(missing)}")
+    return problems
+
+
 def extraction_sheet(
     params: Mapping[str, Any], published: Mapping[str, Any], rng: np.random.Generator
 ) -> pd.DataFrame:
     """One row per included article, shaped like a scoping review's charting sheet."""
     n = int(published["included"])
+    optional = {"co-commissioning", "co-design", "co-assessment"}
+    given = set(params.get("cocreation_stages") or {})
+    if given != optional:
+        raise ValueError(
+            "config/synthetic.yaml study1.cocreation_stages must give a probability for exactly "
+            f"{sorted(optional)} (co-delivery is not optional for partners in co-creation); "
+            f"got {sorted(given)}"
+        )
     roles: list[str] = []
     for role, k in zip(
         ROLE_CATEGORIES,
@@ -185,7 +225,11 @@ def extraction_sheet(
     df = pd.DataFrame(rows).sort_values(["year", "_key"], kind="mergesort").drop(columns="_key")
     df.insert(0, "article_id", [f"S1-{i:03d}" for i in range(1, n + 1)])
     df.insert(1, "first_author", [f"Author {i:03d}" for i in range(1, n + 1)])
-    return df.reset_index(drop=True)
+    df = df.reset_index(drop=True)
+    if problems := cocreation_violations(df):
+        raise ValueError("config/synthetic.yaml study1 gives co-creation partners that break the"
+                         " definition of co-creation: " + "; ".join(problems[:5]))
+    return df
 
 
 def codebook_frame(codebook: Sequence[Mapping[str, Any]]) -> pd.DataFrame:

@@ -66,8 +66,14 @@ def crosstab(
     return tab.astype(int)
 
 
+SOURCE_COLUMNS = ("article_id", "year", "country", "design", "sector", "setting",
+                  "role_category", "stages")
+"""What PRISMA-ScR item 17 asks to be shown for every included source of evidence."""
+
+
 def study1_tallies(articles: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """All Study 1 counts: role, stage, outcomes, country, year, design, sector, setting."""
+    """All Study 1 counts (role, stage, outcomes, country, year, design, sector, setting) and the
+    one-row-per-source chart of the included articles."""
     n = len(articles)
     stages = explode(articles, "stages", "stage")
     outcomes = explode(articles, "outcomes", "beneficiary")
@@ -88,6 +94,7 @@ def study1_tallies(articles: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "sector": count_by(articles, "sector", order=["mental health", "substance use", "both"]),
         "setting": count_by(articles, "setting", order=["inpatient", "outpatient", "community"]),
         "role_stage": role_stage,
+        "sources": articles[list(SOURCE_COLUMNS)].sort_values("article_id", kind="mergesort"),
     }
 
 
@@ -100,26 +107,50 @@ def theme_order(codebook: pd.DataFrame) -> tuple[list[str], list[tuple[str, str]
 
 def _with_group(segments: pd.DataFrame, participants: pd.DataFrame, group: str
                 ) -> pd.DataFrame:
-    """Segments with their participant's ``group``; key columns as categories, so each
-    string is hashed once instead of in every grouping (1,000,000 units in about a second)."""
+    """The segments condensed to one row per group, theme, subtheme, code and participant,
+    with its ``units`` (meaning units) and ``chars`` (their characters).
+
+    Every tally below is a sum or a distinct count over these few thousand rows, so a
+    million meaning units are read once: joined to their participant's ``group`` (an inner
+    join: a unit of an unknown participant is not counted), their keys hashed once as
+    categories and grouped in one pass.
+    """
     seg = segments.merge(participants[["participant_id", group]], on="participant_id")
-    keys = [c for c in ("participant_id", "theme", "subtheme", "code", group)
+    keys = [c for c in (group, "theme", "subtheme", "code", "participant_id")
             if c in seg.columns]
-    return seg.astype(dict.fromkeys(keys, "category"))
-
-
-def _counts(seg: pd.DataFrame, keys: list[str]) -> dict[tuple[str, ...], tuple[int, int, int]]:
-    """Per combination of ``keys``: meaning units, distinct participants and characters
-    (``chars`` column, 0 when absent), in one grouped pass over the segments."""
-    if seg.empty:
-        return {}
+    seg = seg[keys].astype(dict.fromkeys(keys, "category")).assign(
+        chars=seg["text"].str.len().astype("int64") if "text" in seg.columns else 0)
     grouped = seg.groupby(keys, sort=False, observed=True)
-    units = grouped.size()
+    return pd.DataFrame({"units": grouped.size(), "chars": grouped["chars"].sum()}
+                        ).reset_index()
+
+
+def _counts(fine: pd.DataFrame, keys: list[str]
+            ) -> dict[tuple[str, ...], tuple[int, int, int]]:
+    """Per combination of ``keys``: meaning units, distinct participants and characters,
+    from the condensed rows of :func:`_with_group`."""
+    if fine.empty:
+        return {}
+    grouped = fine.groupby(keys, sort=False, observed=True)
+    units = grouped["units"].sum()
     people = grouped["participant_id"].nunique()
-    chars = grouped["chars"].sum() if "chars" in seg.columns else units * 0
+    chars = grouped["chars"].sum()
     return {(k if isinstance(k, tuple) else (k,)): (int(u), int(p), int(c))
             for k, u, p, c in zip(units.index, units.to_numpy(), people.to_numpy(),
                                   chars.to_numpy(), strict=True)}
+
+
+def _units_by(fine: pd.DataFrame, rows: str, cols: str, row_order: Sequence[str],
+              col_order: Sequence[str]) -> pd.DataFrame:
+    """Meaning units of ``rows`` x ``cols`` with every combination present (zeros included),
+    as :func:`crosstab` gives on the uncondensed segments."""
+    tab = pd.DataFrame(0, index=list(row_order), columns=list(col_order))
+    if not fine.empty:
+        counts = fine.groupby([rows, cols], sort=False, observed=True)["units"].sum()
+        tab = counts.unstack(fill_value=0).reindex(index=list(row_order),
+                                                   columns=list(col_order), fill_value=0)
+    tab.index.name, tab.columns.name = rows, None
+    return tab.astype(int)
 
 
 def segment_tallies(
@@ -150,7 +181,7 @@ def segment_tallies(
         sub_rows.append({"theme": t, "subtheme": st, "segments": units,
                          "participants": people, "of": n_part})
     groups = list(dict.fromkeys(participants[group]))
-    by_group = crosstab(seg, "theme", group, themes, groups).reset_index()
+    by_group = _units_by(seg, "theme", group, themes, groups).reset_index()
     sizes = participants[group].value_counts()
     spoke = _counts(seg, ["theme", group])
     cov = []
@@ -183,11 +214,10 @@ def stc_hierarchy(
     its meaning units) that lies in the node, as NVivo reports coverage. Character coverage
     shows what unit counts hide: a node built from a few long accounts. Nodes with no unit
     in a group are kept with zeros, so every build has the same rows in the same order.
-    ``merged`` is the segments already joined to their group (from :func:`segment_tallies`),
-    so a million units are joined once.
+    ``merged`` is the segments already condensed by :func:`segment_tallies`
+    (:func:`_with_group`), so a million units are read once.
     """
     seg = _with_group(segments, participants, group) if merged is None else merged
-    seg = seg.assign(chars=seg["text"].str.len())
     groups = ["all", *dict.fromkeys(participants[group])]
     nodes: list[tuple[str, str, str, str]] = []
     for theme in dict.fromkeys(codebook["theme"]):
@@ -199,17 +229,23 @@ def stc_hierarchy(
                 nodes.append(("code group", theme, sub, code))
     level_keys = {"theme": ["theme"], "subgroup": ["theme", "subtheme"],
                   "code group": ["theme", "subtheme", "code"]}
+    # one grouped pass per level for the whole study and one with the group as first key
+    whole = {level: _counts(seg, keys) for level, keys in level_keys.items()}
+    by_group = {level: _counts(seg, [group, *keys]) for level, keys in level_keys.items()}
+    chars_of = seg.groupby(group, sort=False, observed=True)["chars"].sum() if len(seg) \
+        else pd.Series(dtype=int)
     rows = []
     for g in groups:
-        gs = seg if g == "all" else seg[seg[group] == g]
-        people = participants if g == "all" else participants[participants[group] == g]
-        total = int(gs["chars"].sum())
-        tallied = {level: _counts(gs, keys) for level, keys in level_keys.items()}
+        everyone = g == "all"
+        people = participants if everyone else participants[participants[group] == g]
+        total = int(seg["chars"].sum()) if everyone else int(chars_of.get(g, 0))
         for level, theme, sub, code in nodes:
             key = tuple(v for v in (theme, sub, code) if v)
             if len(key) == len(level_keys[level]):
-                units, contributors, chars = tallied[level].get(key, (0, 0, 0))
+                table, lookup = (whole, key) if everyone else (by_group, (g, *key))
+                units, contributors, chars = table[level].get(lookup, (0, 0, 0))
             else:  # an empty subtheme or code matches any value, as a filter would
+                gs = seg if everyone else seg[seg[group] == g]
                 units, contributors, chars = _node_by_mask(gs, theme, sub, code)
             rows.append({"level": level, "theme": theme, "subtheme": sub, "code": code,
                          "group": g, "units": units, "participants": contributors,
@@ -226,4 +262,4 @@ def _node_by_mask(gs: pd.DataFrame, theme: str, sub: str, code: str) -> tuple[in
     if code:
         mask &= gs["code"] == code
     hit = gs[mask]
-    return len(hit), int(hit["participant_id"].nunique()), int(hit["chars"].sum())
+    return int(hit["units"].sum()), int(hit["participant_id"].nunique()), int(hit["chars"].sum())

@@ -8,12 +8,21 @@ with emoji and CRLF line breaks), then imports it with :func:`analysis.qdpx.read
 process, so that the peak resident set size (``resource.getrusage``) measures the import
 alone and not the generator.
 
+The same file is then loaded by a peer, PyPI ``pyrefiqda`` 0.3.1 (``RefiProject.load``:
+extract the archive, parse ``project.qde`` into pydantic models), installed for the
+benchmark only into ``bench/peer-venv`` (never a project dependency), in its own process.
+The peer only parses; :func:`read_qdpx` also checks every reference, detects the offset
+convention of every source and slices every coded text.
+
 Usage::
 
-    python benchmarks/bench_qdpx.py results/bench_qdpx.json            # 500,000 codings
-    python benchmarks/bench_qdpx.py --codings 5000 /tmp/bench.json     # quick check
+    python benchmarks/bench_qdpx.py                                   # 500,000 codings
+    python benchmarks/bench_qdpx.py --codings 5000 /tmp/bench.json    # quick check
+    python benchmarks/bench_qdpx.py --no-peer                         # skip pyrefiqda
 
-The JSON written (and printed) holds the sizes, wall times and peak RSS.
+The last line on stdout is one JSON object with ``qdpx_s`` and ``qdpx_rss_mb`` (the import,
+:func:`read_qdpx`), ``peer_qdpx_s`` and ``peer_qdpx_rss_mb``, and the details; the same
+object is written to ``OUTPUT`` when given.
 """
 
 from __future__ import annotations
@@ -168,6 +177,51 @@ def _generate_child(target: Path, n_codings: int, seed: int) -> None:
     )
 
 
+PEER = "pyrefiqda==0.3.1"
+PEER_VENV = Path(
+    os.environ.get("PEER_VENV", Path(__file__).resolve().parents[1] / "bench" / "peer-venv")
+)
+_PEER_CODE = """
+import json, sys, tempfile, time
+from pyrefiqda import RefiProject
+with tempfile.TemporaryDirectory() as tmp:
+    t0, c0 = time.perf_counter(), time.process_time()
+    project = RefiProject.load(sys.argv[1], extract_dir=tmp)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    codings = sum(len(sel.coding) for src in project.sources.text_source
+                  for sel in src.plain_text_selection)
+# VmHWM, not ru_maxrss: ru_maxrss survives fork and exec, so it would start from the
+# importer's own peak; the high-water mark of /proc belongs to this process image alone
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"peer_qdpx_s": round(seconds, 3), "peer_qdpx_cpu_s": round(cpu, 3),
+                  "peer_codings": codings,
+                  "peer_qdpx_rss_mb": round(int(hwm.split()[1]) / 1024, 1)}))
+"""
+
+
+def _peer_python() -> Path:
+    """The peer's interpreter, installing ``pyrefiqda`` into ``bench/peer-venv`` once."""
+    python = PEER_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", PEER],
+            check=True,
+        )
+    return python
+
+
+def run_peer(target: Path) -> dict[str, float]:
+    """Load ``target`` with pyrefiqda in its own process; its time and peak RSS."""
+    done = subprocess.run(
+        [str(_peer_python()), "-c", _PEER_CODE, str(target)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Generate in a child process, import here, and write the JSON report.
 
@@ -176,13 +230,14 @@ def main(argv: list[str] | None = None) -> int:
     held the generated tables itself.
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("output", type=Path, help="JSON file for the results")
+    parser.add_argument("output", type=Path, nargs="?", help="JSON file for the results")
     parser.add_argument("--codings", type=int, default=500_000, help="number of codings")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument(
         "--validate", action="store_true", help="import with XSD validation as well"
     )
     parser.add_argument("--keep", type=Path, help="also keep the generated .qdpx here")
+    parser.add_argument("--no-peer", action="store_true", help="do not run pyrefiqda")
     parser.add_argument("--generate-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.generate_child is not None:
@@ -191,16 +246,16 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         target = args.keep or Path(tmp) / "bench.qdpx"
-        cmd = [sys.executable, str(Path(__file__).resolve()), str(args.output)]
+        cmd = [sys.executable, str(Path(__file__).resolve())]
         cmd += ["--codings", str(args.codings), "--seed", str(args.seed)]
         cmd += ["--generate-child", str(target)]
         child = subprocess.run(cmd, check=True, capture_output=True, text=True)
         result = json.loads(child.stdout)
         generator_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         baseline = _peak_rss_mib()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         project = qdpx.read_qdpx(target, validate=args.validate)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         with tempfile.TemporaryDirectory() as out:
             qdpx.write_tables(project, out)
         t2 = time.perf_counter()
@@ -219,14 +274,23 @@ def main(argv: list[str] | None = None) -> int:
                 "generator_peak_rss_mib": round(
                     generator_rss / (1024 * 1024 if sys.platform == "darwin" else 1024), 1
                 ),
+                "qdpx_s": round(t1 - t0, 3),
+                # CPU seconds too: on a shared machine the wall time mostly measures the load
+                "qdpx_cpu_s": round(c1 - c0, 3),
+                "qdpx_rss_mb": round(_peak_rss_mib(), 1),
                 "python": platform.python_version(),
                 "machine": platform.machine(),
                 "cpus": os.cpu_count(),
             }
         )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=2, sort_keys=True))
+        if not args.no_peer:
+            result.update(run_peer(target))
+    if args.output is not None:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(
+            json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+    print(json.dumps(result, sort_keys=True))
     return 0
 
 

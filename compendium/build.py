@@ -96,8 +96,19 @@ from compendium.publish import (
     rollback,
 )
 
-__all__ = ["KILL_HOOK", "MARKER", "build", "build_env", "data_mode", "is_full_build",
-           "main", "mirror", "publish", "rollback", "snapshot_sources"]
+__all__ = [
+    "KILL_HOOK",
+    "MARKER",
+    "build",
+    "build_env",
+    "data_mode",
+    "is_full_build",
+    "main",
+    "mirror",
+    "publish",
+    "rollback",
+    "snapshot_sources",
+]
 
 #: Top-level entries that are not sources (never copied into the staging folder): what the
 #: build and the benchmark generate. Hidden entries (.git, .venv, .build...) never are.
@@ -107,12 +118,39 @@ SOURCE_IGNORE = frozenset({"__pycache__"})
 LOCK = ".lock"
 #: Snakemake options (argparse destinations) after which a successful exit does not mean
 #: that the whole default target is built and up to date.
-PARTIAL = ("targets", "target_jobs", "dryrun", "touch", "until", "omit_from", "allowed_rules",
-           "batch", "summary", "detailed_summary", "lint", "unlock", "cleanup_metadata",
-           "cleanup_shadow", "delete_all_output", "delete_temp_output", "archive",
-           "generate_unit_tests", "dag", "d3dag", "rulegraph", "filegraph",
-           "print_compilation", "export_cwl", "containerize", "report", "conda_create_envs_only",
-           "conda_cleanup_envs", "draft_notebook", "edit_notebook", "mode")
+PARTIAL = (
+    "targets",
+    "target_jobs",
+    "dryrun",
+    "touch",
+    "until",
+    "omit_from",
+    "allowed_rules",
+    "batch",
+    "summary",
+    "detailed_summary",
+    "lint",
+    "unlock",
+    "cleanup_metadata",
+    "cleanup_shadow",
+    "delete_all_output",
+    "delete_temp_output",
+    "archive",
+    "generate_unit_tests",
+    "dag",
+    "d3dag",
+    "rulegraph",
+    "filegraph",
+    "print_compilation",
+    "export_cwl",
+    "containerize",
+    "report",
+    "conda_create_envs_only",
+    "conda_cleanup_envs",
+    "draft_notebook",
+    "edit_notebook",
+    "mode",
+)
 
 
 class BuildBusy(RuntimeError):
@@ -124,8 +162,11 @@ class BuildBusy(RuntimeError):
 
 def source_entries(root: Path) -> list[str]:
     """Top-level names of the repository that the build reads (all but generated/hidden)."""
-    return sorted(entry.name for entry in root.iterdir()
-                  if not entry.name.startswith(".") and entry.name not in NOT_SOURCES)
+    return sorted(
+        entry.name
+        for entry in root.iterdir()
+        if not entry.name.startswith(".") and entry.name not in NOT_SOURCES
+    )
 
 
 def snapshot_sources(root: Path, stage: Path) -> int:
@@ -137,8 +178,11 @@ def snapshot_sources(root: Path, stage: Path) -> int:
     stage.mkdir(exist_ok=True)
     names = source_entries(root)
     for entry in stage.iterdir():
-        if entry.name not in PUBLISHED and not entry.name.startswith(".") \
-                and entry.name not in names:
+        if (
+            entry.name not in PUBLISHED
+            and not entry.name.startswith(".")
+            and entry.name not in names
+        ):
             _remove(entry)
     copied = 0
     for name in names:
@@ -178,7 +222,8 @@ def build_env(root: Path) -> dict[str, str]:
     code = str(root / STAGE)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (code, env.get("PYTHONPATH")) if p)
     env["PATH"] = os.pathsep.join(
-        p for p in (str(Path(sys.executable).parent), env.get("PATH")) if p)
+        p for p in (str(Path(sys.executable).parent), env.get("PATH")) if p
+    )
     return env
 
 
@@ -200,11 +245,14 @@ def unlock_if_stale(root: Path, env: dict[str, str]) -> None:
     locks = root / STAGE / ".snakemake" / "locks"
     if not locks.is_dir() or not any(locks.iterdir()):
         return
-    done = subprocess.run(snakemake_command("--unlock"), cwd=root, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        snakemake_command("--unlock"), cwd=root, env=env, capture_output=True, text=True
+    )
     if done.returncode != 0:
-        print(f"build: could not remove a stale Snakemake lock:\n{done.stderr[-2000:]}",
-              file=sys.stderr)
+        print(
+            f"build: could not remove a stale Snakemake lock:\n{done.stderr[-2000:]}",
+            file=sys.stderr,
+        )
 
 
 def is_full_build(extra_args: Sequence[str]) -> bool:
@@ -276,8 +324,10 @@ def run_snakemake(cmd: Sequence[str], root: Path, env: dict[str, str]) -> int:
 
     previous = {}
     if threading.current_thread() is threading.main_thread():
-        previous = {sig: signal.signal(sig, forward)
-                    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+        previous = {
+            sig: signal.signal(sig, forward)
+            for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+        }
     try:
         code = proc.wait()
     finally:
@@ -298,8 +348,9 @@ def _fingerprint(digest: Any, base: Path, skip: Callable[[str], bool]) -> None:
     relative paths left out) to ``digest``, in sorted order."""
     for dirpath, dirnames, filenames in os.walk(base):
         rel_dir = Path(dirpath).relative_to(base)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and not skip((rel_dir / d).as_posix()))
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and not skip((rel_dir / d).as_posix())
+        )
         for name in sorted(filenames):
             rel = (rel_dir / name).as_posix()
             if name.startswith(".") or skip(rel):
@@ -367,8 +418,11 @@ def write_report(root: Path, extra_args: Sequence[str], env: dict[str, str]) -> 
         # confidential data live: not written in private mode
         report.unlink(missing_ok=True)
         stamp.unlink(missing_ok=True)
-        print("build: no Snakemake report in private mode (it would list the paths of the "
-              "private data)", file=sys.stderr)
+        print(
+            "build: no Snakemake report in private mode (it would list the paths of the "
+            "private data)",
+            file=sys.stderr,
+        )
         return 0
     fingerprint = results_fingerprint(stage, extra_args)
     if report.is_file() and stamp.is_file() and stamp.read_text() == fingerprint:
@@ -383,8 +437,7 @@ def _prepare(root: Path, env: dict[str, str]) -> None:
     """Finish a killed publish, refresh the snapshot, clear a killed build's lock."""
     stage = root / STAGE
     if (stage / MARKER).exists():
-        print("build: an earlier build was stopped while publishing; finishing it",
-              file=sys.stderr)
+        print("build: an earlier build was stopped while publishing; finishing it", file=sys.stderr)
         publish(root)
     snapshot_sources(root, stage)
     unlock_if_stale(root, env)
@@ -407,33 +460,44 @@ def build(root: Path, extra_args: Sequence[str] = ()) -> int:
             _prepare(root, env)
             if nothing_to_do(root, extra_args):
                 copied = publish(root)
-                print("build: nothing changed since the last build (sources and staged results "
-                      f"as then); Snakemake not started; {copied} file(s) published",
-                      file=sys.stderr)
+                print(
+                    "build: nothing changed since the last build (sources and staged results "
+                    f"as then); Snakemake not started; {copied} file(s) published",
+                    file=sys.stderr,
+                )
                 return 0
             (stage / UPTODATE).unlink(missing_ok=True)
-            code = run_snakemake(snakemake_command("--rerun-incomplete", *extra_args), root,
-                                 env)
+            code = run_snakemake(snakemake_command("--rerun-incomplete", *extra_args), root, env)
             if code != 0:
                 restored = rollback(root)
-                print(f"build: Snakemake failed (exit status {code}); results/ and logs/ are "
-                      f"unchanged, and {restored} staged output(s) of this attempt were rolled "
-                      f"back. The logs of this attempt are in {STAGE}/logs/.", file=sys.stderr)
+                print(
+                    f"build: Snakemake failed (exit status {code}); results/ and logs/ are "
+                    f"unchanged, and {restored} staged output(s) of this attempt were rolled "
+                    f"back. The logs of this attempt are in {STAGE}/logs/.",
+                    file=sys.stderr,
+                )
                 return code
             if not is_full_build(extra_args):
-                print("build: not a build of the whole DAG; results/ and logs/ were not "
-                      f"updated (the outputs are in {STAGE}/results/)", file=sys.stderr)
+                print(
+                    "build: not a build of the whole DAG; results/ and logs/ were not "
+                    f"updated (the outputs are in {STAGE}/results/)",
+                    file=sys.stderr,
+                )
                 return 0
             code = write_report(root, extra_args, env)
             if code != 0:
-                print(f"build: the Snakemake report failed (exit status {code}); results/ "
-                      "and logs/ are unchanged", file=sys.stderr)
+                print(
+                    f"build: the Snakemake report failed (exit status {code}); results/ "
+                    "and logs/ are unchanged",
+                    file=sys.stderr,
+                )
                 return code
             copied = publish(root)
             if not extra_args:
                 (stage / UPTODATE).write_text(uptodate_key(root), encoding="utf-8")
-            print(f"build: published {copied} changed file(s) to results/ and logs/",
-                  file=sys.stderr)
+            print(
+                f"build: published {copied} changed file(s) to results/ and logs/", file=sys.stderr
+            )
             return 0
     except BuildBusy as exc:
         print(f"build: {exc}", file=sys.stderr)
@@ -442,11 +506,17 @@ def build(root: Path, extra_args: Sequence[str] = ()) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m compendium.build", allow_abbrev=False,
+        prog="python -m compendium.build",
+        allow_abbrev=False,
         description="Run the Snakemake DAG in .build/ and publish results/ only on success; "
-                    "other arguments are passed to Snakemake.")
-    parser.add_argument("--root", type=Path, default=Path.cwd(),
-                        help="repository root (default: the current folder)")
+        "other arguments are passed to Snakemake.",
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path.cwd(),
+        help="repository root (default: the current folder)",
+    )
     args, extra = parser.parse_known_args(argv)
     return build(args.root, extra)
 

@@ -124,15 +124,12 @@ def across_studies() -> None:
         {"stage_map": f"{DATA}/stage-map.csv", **codebooks},
         {"stage_map": "results/clean/stage_map.csv"},
     )
-    privacy.privacy_step(
+    privacy.privacy_step(  # the raw inputs, as rules/privacy.smk hands them over
         {
-            "study1_articles": "results/clean/study1_articles.csv",
-            **{f"qdpx_{s}": f"{DATA}/{s}/{s}.qdpx" for s in QUAL_STUDIES},
-            **{
-                f"{s}_{k}": f"results/clean/{s}_{k}.csv"
-                for s in QUAL_STUDIES
-                for k in ("participants", "codebook", "segments")
-            },
+            "study1_extraction": f"{DATA}/study1/extraction.csv",
+            "study1_prisma": f"{DATA}/study1/prisma.csv",
+            **{f"{s}_qdpx": f"{DATA}/{s}/{s}.qdpx" for s in QUAL_STUDIES},
+            "stage_map": f"{DATA}/stage-map.csv",
         },
         {"record": "results/privacy/gate.json"},
     )
@@ -161,7 +158,7 @@ def across_studies() -> None:
 
 
 def documents(formats: Sequence[str] = ("html", "pdf", "docx")) -> None:
-    """provenance, then stage_document and render for every document and format."""
+    """provenance, then one render job per document (staging and every format)."""
     from analysis.provenance import code_files
     from analysis.steps import render
 
@@ -178,8 +175,9 @@ def documents(formats: Sequence[str] = ("html", "pdf", "docx")) -> None:
         outputs={"assemble": ["results/render/_variables.yml", "results/render/tables"]},
     )
     for doc in DOCUMENTS:
-        render.stage_document_step(
+        render.render_step(
             {
+                **figs,
                 "qmd": f"manuscript/{doc}/index.qmd",
                 "quarto": "manuscript/_quarto.yml",
                 "bib": "manuscript/references.bib",
@@ -187,18 +185,16 @@ def documents(formats: Sequence[str] = ("html", "pdf", "docx")) -> None:
                 "variables": "results/render/_variables.yml",
                 "provenance": "results/render/provenance.json",
                 "tables": "results/render/tables",
-                **figs,
+                "privacy": "results/privacy/gate.json",
             },
-            {"folder": f"results/render/{doc}"},
+            {
+                **{fmt: f"results/manuscripts/{doc}.{fmt}" for fmt in formats},
+                "folder": f"results/render/{doc}",
+            },
+            formats=list(formats),
+            synthetic=True,
+            engine="pandoc",
         )
-        for fmt in formats:
-            render.render_step(
-                {"folder": f"results/render/{doc}"},
-                {"document": f"results/manuscripts/{doc}.{fmt}"},
-                fmt=fmt,
-                synthetic=True,
-                engine="pandoc",
-            )
 
 
 def verification() -> None:
@@ -230,6 +226,24 @@ def notebooks() -> None:
         )
 
 
+def landing() -> None:
+    """The landing page ``results/index.html``."""
+    from analysis.steps import render
+
+    render.landing_step(
+        {
+            "staged": [f"results/render/{doc}" for doc in DOCUMENTS],
+            "claims": "results/verify/claims.csv",
+            "provenance": "results/render/provenance.json",
+        },
+        {"page": "results/index.html"},
+        documents=list(DOCUMENTS),
+        formats=["html", "pdf", "docx"],
+        notebooks=list(NOTEBOOKS),
+        synthetic=True,
+    )
+
+
 def analysis_steps() -> None:
     """Everything up to the documents' inputs (what ``tests/test_steps.py`` needs)."""
     study1()
@@ -245,6 +259,7 @@ def run_all(root: Path) -> dict[str, float]:
         "documents": documents,
         "verification": verification,
         "notebooks": notebooks,
+        "landing": landing,
     }
     seconds: dict[str, float] = {}
     with inside(root):

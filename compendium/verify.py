@@ -116,8 +116,10 @@ def covered_files(root: Path) -> list[str]:
                 continue
             name = path.relative_to(root).as_posix()
             if "\n" in name or "\\" in name:
-                raise VerifyError(f"{name!r}: a result path with a newline or backslash "
-                                  "cannot be written in sha256sum format")
+                raise VerifyError(
+                    f"{name!r}: a result path with a newline or backslash "
+                    "cannot be written in sha256sum format"
+                )
             found.append(name)
     return sorted(found)
 
@@ -130,8 +132,11 @@ def digests(root: Path) -> dict[str, str]:
 def missing_results(names: Iterable[str]) -> list[str]:
     """Covered folders that a complete build fills but that have no file among ``names``."""
     names = list(names)
-    return [sub for sub in COVERED
-            if sub not in OPTIONAL and not any(n.startswith(sub + "/") for n in names)]
+    return [
+        sub
+        for sub in COVERED
+        if sub not in OPTIONAL and not any(n.startswith(sub + "/") for n in names)
+    ]
 
 
 def manifest_lines(root: Path) -> list[str]:
@@ -235,8 +240,9 @@ def report(rows: Sequence[tuple[Status, str]]) -> tuple[list[str], int]:
 LOCAL_NOTE = " (in this folder's results/; the clean rebuild matches the manifest)"
 
 
-def merge_local(rebuilt: Sequence[tuple[Status, str]],
-                local: Sequence[tuple[Status, str]]) -> list[tuple[Status, str]]:
+def merge_local(
+    rebuilt: Sequence[tuple[Status, str]], local: Sequence[tuple[Status, str]]
+) -> list[tuple[Status, str]]:
     """The rebuild's verdict per file, overruled where the folder's own ``results/`` differ.
 
     Why both: a reviewer runs ``make`` then ``make verify``. The clean rebuild says whether
@@ -250,8 +256,10 @@ def merge_local(rebuilt: Sequence[tuple[Status, str]],
         if status != "same" and verdict.get(name, "same") == "same":
             verdict[name] = status
             names[name] = name + LOCAL_NOTE
-    return sorted(((status, names.get(name, name)) for name, status in verdict.items()),
-                  key=lambda row: row[1].encode())
+    return sorted(
+        ((status, names.get(name, name)) for name, status in verdict.items()),
+        key=lambda row: row[1].encode(),
+    )
 
 
 def compare_tree(root: Path, manifest: Mapping[str, str]) -> tuple[list[str], int]:
@@ -282,7 +290,8 @@ def walk_sources(root: Path) -> list[str]:
     for folder, dirs, files in os.walk(root):
         rel = Path(folder).relative_to(root)
         dirs[:] = sorted(
-            d for d in dirs
+            d
+            for d in dirs
             if (rel / d).as_posix() not in WALK_SKIP_TOP
             and d not in WALK_SKIP_ANY
             and not d.endswith(".egg-info")
@@ -305,8 +314,13 @@ def source_files(root: Path) -> tuple[list[str], str]:
         if done.returncode != 0:
             raise VerifyError(f"git ls-files failed in {root}: {done.stderr.decode()}")
         names = {n for n in done.stdout.decode("utf-8", "surrogateescape").split("\0") if n}
-        present = [n for n in names if n.split("/", 1)[0] not in GENERATED
-                   and os.path.lexists(root / n) and not (root / n).is_dir()]
+        present = [
+            n
+            for n in names
+            if n.split("/", 1)[0] not in GENERATED
+            and os.path.lexists(root / n)
+            and not (root / n).is_dir()
+        ]
         return sorted(present), "git ls-files"
     return walk_sources(root), "a folder walk (not a git work tree)"
 
@@ -337,14 +351,17 @@ def offline_prefix() -> tuple[list[str], str]:
     """
     prefix = ["unshare", "-rn", sys.executable, "-c", LOOPBACK_UP]
     try:
-        probe = subprocess.run([*prefix, "true"], capture_output=True, text=True, timeout=60,
-                               check=False)
+        probe = subprocess.run(
+            [*prefix, "true"], capture_output=True, text=True, timeout=60, check=False
+        )
     except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
         reason = str(exc)
     else:
         if probe.returncode == 0:
-            return prefix, ("offline: yes (unshare -rn: a network namespace with loopback "
-                            "only; nothing outside this machine is reachable)")
+            return prefix, (
+                "offline: yes (unshare -rn: a network namespace with loopback "
+                "only; nothing outside this machine is reachable)"
+            )
         reason = (probe.stderr.strip().splitlines() or [f"exit {probe.returncode}"])[-1]
     return [], f"offline: NO, `unshare -rn` is not available here ({reason}); network left alone"
 
@@ -355,8 +372,13 @@ def build_command(copy: Path) -> list[str]:
     for package in ("compendium", "analysis"):
         if (copy / package / "build.py").is_file():
             return [sys.executable, "-m", f"{package}.build", "--root", str(copy)]
-    return [str(Path(sys.executable).parent / "snakemake"), "-s", "workflow/Snakefile",
-            "--cores", "2"]
+    return [
+        str(Path(sys.executable).parent / "snakemake"),
+        "-s",
+        "workflow/Snakefile",
+        "--cores",
+        "2",
+    ]
 
 
 #: Snakemake's progress line (``12 of 44 steps (27%) done``), shown while ``make verify``
@@ -381,8 +403,14 @@ def build_env(copy: Path, base: Mapping[str, str] | None = None) -> dict[str, st
     return env
 
 
-def rebuild(copy: Path, prefix: Sequence[str], log: Path, echo: TextIO | None = None,
-            tail: int = 60, progress: TextIO | None = None) -> tuple[int, list[str]]:
+def rebuild(
+    copy: Path,
+    prefix: Sequence[str],
+    log: Path,
+    echo: TextIO | None = None,
+    tail: int = 60,
+    progress: TextIO | None = None,
+) -> tuple[int, list[str]]:
     """Build ``copy`` with its output written to ``log`` (and to ``echo``, if given; else
     Snakemake's step counter to ``progress``, so a long rebuild shows how far it is).
 
@@ -390,10 +418,19 @@ def rebuild(copy: Path, prefix: Sequence[str], log: Path, echo: TextIO | None = 
     """
     last: deque[str] = deque(maxlen=tail)
     command = [*prefix, *build_command(copy)]
-    with log.open("w", encoding="utf-8") as out, subprocess.Popen(
-        command, cwd=copy, env=build_env(copy), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
-    ) as proc:
+    with (
+        log.open("w", encoding="utf-8") as out,
+        subprocess.Popen(
+            command,
+            cwd=copy,
+            env=build_env(copy),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        ) as proc,
+    ):
         assert proc.stdout is not None
         for line in proc.stdout:
             out.write(line)
@@ -408,8 +445,7 @@ def rebuild(copy: Path, prefix: Sequence[str], log: Path, echo: TextIO | None = 
     return code, list(last)
 
 
-def check(root: Path, keep: bool = False, verbose: bool = False,
-          out: TextIO | None = None) -> int:
+def check(root: Path, keep: bool = False, verbose: bool = False, out: TextIO | None = None) -> int:
     """Rebuild a clean copy of ``root`` offline and compare it with ``root``'s manifest.
 
     The manifest is read first, so a missing one fails in a second, not after the build.
@@ -429,17 +465,16 @@ def check(root: Path, keep: bool = False, verbose: bool = False,
         prefix, note = offline_prefix()
         print(note, file=out)
         command = " ".join(build_command(copy))
-        print(f"environment: {Path(sys.executable).parent.parent} (not reinstalled)",
-              file=out)
+        print(f"environment: {Path(sys.executable).parent.parent} (not reinstalled)", file=out)
         print(f"building: {command} (log: {tmp / 'build.log'})", file=out, flush=True)
         start = time.monotonic()
-        code, last = rebuild(copy, prefix, tmp / "build.log", echo=out if verbose else None,
-                             progress=out)
+        code, last = rebuild(
+            copy, prefix, tmp / "build.log", echo=out if verbose else None, progress=out
+        )
         seconds = time.monotonic() - start
         if code != 0:
             print(*last, sep="\n", file=out)
-            print(f"build FAILED (exit {code}) after {seconds:.0f} s; nothing compared",
-                  file=out)
+            print(f"build FAILED (exit {code}) after {seconds:.0f} s; nothing compared", file=out)
             return 2
         print(f"built in {seconds:.0f} s; comparing with {root / MANIFEST}", file=out)
         rows = compare(manifest, digests(copy))
@@ -461,14 +496,16 @@ def check(root: Path, keep: bool = False, verbose: bool = False,
 def _root(path: Path) -> Path:
     root = path.resolve()
     if not (root / "workflow" / "Snakefile").is_file():
-        raise VerifyError(f"{root} is not the compendium's root (no workflow/Snakefile); "
-                          "pass --root")
+        raise VerifyError(
+            f"{root} is not the compendium's root (no workflow/Snakefile); pass --root"
+        )
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m compendium.verify",
-                                 description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m compendium.verify", description=__doc__.splitlines()[0]
+    )
     commands = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
     helps = {
         "manifest": f"write {MANIFEST}: the checksums of the built results",
@@ -477,13 +514,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     for name, text in helps.items():
         sub = commands.add_parser(name, help=text, description=text)
-        sub.add_argument("--root", type=Path, default=Path.cwd(),
-                         help="the compendium's root (default: the current folder)")
+        sub.add_argument(
+            "--root",
+            type=Path,
+            default=Path.cwd(),
+            help="the compendium's root (default: the current folder)",
+        )
         if name == "check":
-            sub.add_argument("--keep", action="store_true",
-                             help="keep the temporary copy (its path is printed)")
-            sub.add_argument("--verbose", action="store_true",
-                             help="show the build's output as it runs")
+            sub.add_argument(
+                "--keep", action="store_true", help="keep the temporary copy (its path is printed)"
+            )
+            sub.add_argument(
+                "--verbose", action="store_true", help="show the build's output as it runs"
+            )
     args = ap.parse_args(argv)
     try:
         root = _root(args.root)

@@ -17,8 +17,19 @@ from compendium.buildenv import DETERMINISM
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-IGNORE = shutil.ignore_patterns(".git", ".venv", ".tools", "results", "logs", ".snakemake",
-                                ".build", "__pycache__", ".pytest_cache", ".ruff_cache", "bench")
+IGNORE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".tools",
+    "results",
+    "logs",
+    ".snakemake",
+    ".build",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    "bench",
+)
 BUILD_ENV = DETERMINISM
 
 
@@ -47,8 +58,9 @@ def edit_qdpx(path: Path, edit: Callable[[str], str]) -> None:
             z.writestr(info, data)
 
 
-def snakemake(workdir: Path, *args: str, env: dict[str, str] | None = None,
-              timeout: int = 900) -> subprocess.CompletedProcess[str]:
+def snakemake(
+    workdir: Path, *args: str, env: dict[str, str] | None = None, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
     """Run the project's DAG in ``workdir`` with the test interpreter's Snakemake.
 
     ``PYTHONPATH`` makes the rules import the copy's own ``analysis`` package rather than
@@ -59,19 +71,28 @@ def snakemake(workdir: Path, *args: str, env: dict[str, str] | None = None,
     full_env["PYTHONPATH"] = str(workdir)
     return subprocess.run(
         [str(BIN / "snakemake"), "-s", "workflow/Snakefile", "--cores", "2", *args],
-        cwd=workdir, env=full_env, capture_output=True, text=True, timeout=timeout,
+        cwd=workdir,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
-def run_build(root: Path, *args: str, env: dict[str, str] | None = None,
-              timeout: int = 900) -> subprocess.CompletedProcess[str]:
+def run_build(
+    root: Path, *args: str, env: dict[str, str] | None = None, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
     """``python -m compendium.build`` in ``root``: the staged build ``make`` runs (Snakemake in
     ``root/.build``, ``results/`` published only on success), with ``root``'s own code."""
     full_env = {**os.environ, **BUILD_ENV, **(env or {})}
     full_env["PATH"] = f"{BIN}{os.pathsep}{full_env.get('PATH', '')}"
     return subprocess.run(
         [sys.executable, "-m", "compendium.build", "--root", str(root), *args],
-        cwd=root, env=full_env, capture_output=True, text=True, timeout=timeout,
+        cwd=root,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 

@@ -47,8 +47,7 @@ def write_tree(folder: Path, files: dict[str, str]) -> None:
 
 def fake_snakemake(monkeypatch: pytest.MonkeyPatch, code: str) -> None:
     """Replace Snakemake by a Python snippet run in the same place (cwd = the root)."""
-    monkeypatch.setattr(staged, "snakemake_command",
-                        lambda *args: [sys.executable, "-c", code])
+    monkeypatch.setattr(staged, "snakemake_command", lambda *args: [sys.executable, "-c", code])
 
 
 def a_fodselsnummer() -> str:
@@ -104,18 +103,19 @@ def plant_in_qdpx(path: Path, number: str) -> str:
         ref = source.get("plainTextPath", "")
         if not ref.startswith("internal://"):
             continue
-        member = "sources/" + ref[len("internal://"):]
+        member = "sources/" + ref[len("internal://") :]
         if member not in members:
             continue
         text = members[member].decode("utf-8")
         spans = sorted(
             (int(sel.get("startPosition")), int(sel.get("endPosition")))
-            for sel in source.iter() if sel.tag.endswith("PlainTextSelection")
+            for sel in source.iter()
+            if sel.tag.endswith("PlainTextSelection")
         )
         for start, end in spans:
             hit = run.search(text, start, end)
             if hit is not None:
-                text = text[:hit.start()] + number + text[hit.end():]
+                text = text[: hit.start()] + number + text[hit.end() :]
                 members[member] = text.encode("utf-8")
                 with zipfile.ZipFile(path, "w") as z:
                     for info in infos:
@@ -142,11 +142,27 @@ def plant_identifier(root: Path, study: str, number: str) -> Path:
 
 def test_mirror_makes_the_destination_equal_and_is_idempotent(tmp_path: Path) -> None:
     src, dst = tmp_path / "src", tmp_path / "dst"
-    write_tree(src, {"a.txt": "new a", "sub/b.txt": "b", "sub/deep/c.txt": "c",
-                     "render/x/.snakemake_timestamp": "", ".x.txt.abc.part": "scratch"})
+    write_tree(
+        src,
+        {
+            "a.txt": "new a",
+            "sub/b.txt": "b",
+            "sub/deep/c.txt": "c",
+            "render/x/.snakemake_timestamp": "",
+            ".x.txt.abc.part": "scratch",
+        },
+    )
     (src / "empty").mkdir()
-    write_tree(dst, {"a.txt": "old a", "gone.txt": "g", "old/d.txt": "d",
-                     "sub/deep": "a file where a folder belongs", ".stale.publish.part": "s"})
+    write_tree(
+        dst,
+        {
+            "a.txt": "old a",
+            "gone.txt": "g",
+            "old/d.txt": "d",
+            "sub/deep": "a file where a folder belongs",
+            ".stale.publish.part": "s",
+        },
+    )
     os.utime(src / "sub/b.txt", ns=(1_000_000_000, 1_000_000_000))
 
     assert staged.mirror(src, dst) == 4
@@ -173,17 +189,40 @@ def test_missing_source_folder_publishes_an_empty_one(tmp_path: Path) -> None:
 
 
 def test_sources_are_snapshotted_into_the_staging_folder(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"workflow/Snakefile": "rule all:", "config/config.yaml": "a: 1",
-                          "Makefile": "all:", "results/x": "", "logs/y": "", ".git/HEAD": "",
-                          "analysis/__pycache__/m.pyc": "bytecode", "analysis/m.py": "x = 1"})
+    write_tree(
+        tmp_path,
+        {
+            "workflow/Snakefile": "rule all:",
+            "config/config.yaml": "a: 1",
+            "Makefile": "all:",
+            "results/x": "",
+            "logs/y": "",
+            ".git/HEAD": "",
+            "analysis/__pycache__/m.pyc": "bytecode",
+            "analysis/m.py": "x = 1",
+        },
+    )
     stage = tmp_path / ".build"
-    write_tree(stage, {"gone/old.txt": "", "results/kept": "", ".snakemake/kept": "",
-                       "analysis/__pycache__/n.pyc": "kept"})
+    write_tree(
+        stage,
+        {
+            "gone/old.txt": "",
+            "results/kept": "",
+            ".snakemake/kept": "",
+            "analysis/__pycache__/n.pyc": "kept",
+        },
+    )
     (stage / "config").symlink_to("../config")  # what an older staging folder held
 
     assert staged.snapshot_sources(tmp_path, stage) == 4
     assert sorted(p.name for p in stage.iterdir()) == [
-        ".snakemake", "Makefile", "analysis", "config", "results", "workflow"]
+        ".snakemake",
+        "Makefile",
+        "analysis",
+        "config",
+        "results",
+        "workflow",
+    ]
     assert not (stage / "config").is_symlink()
     assert digests(stage / "workflow") == digests(tmp_path / "workflow")
     assert (stage / "analysis/__pycache__/n.pyc").exists(), "caches are left alone"
@@ -204,36 +243,43 @@ def test_sources_are_snapshotted_into_the_staging_folder(tmp_path: Path) -> None
     assert (stage / "config/config.yaml").stat().st_mtime_ns == st.st_mtime_ns + 10**9
 
 
-@pytest.mark.parametrize(("args", "full"), [
-    ([], True),
-    (["--configfile", "private.yaml"], True),
-    (["--forcerun", "render"], True),
-    (["--cores", "1"], True),
-    (["-n"], False),
-    (["results/manuscripts/article2.pdf"], False),
-    (["--until", "privacy"], False),
-    (["--list-rules"], False),
-    (["--no-such-option"], False),
-])
+@pytest.mark.parametrize(
+    ("args", "full"),
+    [
+        ([], True),
+        (["--configfile", "private.yaml"], True),
+        (["--forcerun", "render"], True),
+        (["--cores", "1"], True),
+        (["-n"], False),
+        (["results/manuscripts/article2.pdf"], False),
+        (["--until", "privacy"], False),
+        (["--list-rules"], False),
+        (["--no-such-option"], False),
+    ],
+)
 def test_only_a_build_of_the_whole_dag_is_published(args: list[str], full: bool) -> None:
     assert staged.is_full_build(args) is full
 
 
 def _project(tmp_path: Path) -> Path:
-    write_tree(tmp_path, {"workflow/Snakefile": "", "results/doc.txt": "old",
-                          "logs/run.log": "old log"})
+    write_tree(
+        tmp_path, {"workflow/Snakefile": "", "results/doc.txt": "old", "logs/run.log": "old log"}
+    )
     return tmp_path
 
 
 def test_a_failed_snakemake_leaves_results_untouched(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = _project(tmp_path)
     before = digests(root / "results"), digests(root / "logs")
-    fake_snakemake(monkeypatch, "import pathlib, sys\n"
-                   "p = pathlib.Path('.build/results/doc.txt')\n"
-                   "p.parent.mkdir(parents=True, exist_ok=True); p.write_text('half')\n"
-                   "sys.exit(3)")
+    fake_snakemake(
+        monkeypatch,
+        "import pathlib, sys\n"
+        "p = pathlib.Path('.build/results/doc.txt')\n"
+        "p.parent.mkdir(parents=True, exist_ok=True); p.write_text('half')\n"
+        "sys.exit(3)",
+    )
     assert staged.build(root) == 3
     assert (digests(root / "results"), digests(root / "logs")) == before
     assert "results/ and logs/ are unchanged" in capsys.readouterr().err
@@ -241,9 +287,12 @@ def test_a_failed_snakemake_leaves_results_untouched(
 
 def test_a_successful_run_is_published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _project(tmp_path)
-    fake_snakemake(monkeypatch, "import pathlib\n"
-                   "p = pathlib.Path('.build/results/new.txt')\n"
-                   "p.parent.mkdir(parents=True, exist_ok=True); p.write_text('new')")
+    fake_snakemake(
+        monkeypatch,
+        "import pathlib\n"
+        "p = pathlib.Path('.build/results/new.txt')\n"
+        "p.parent.mkdir(parents=True, exist_ok=True); p.write_text('new')",
+    )
     assert staged.build(root) == 0
     assert digests(root / "results") == digests(root / ".build/results")
     assert sorted(digests(root / "results")) == ["new.txt"]
@@ -252,17 +301,23 @@ def test_a_successful_run_is_published(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_an_interrupted_publish_is_finished_before_the_next_run(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The marker means .build/results is a complete success not yet fully published: it is
     published before Snakemake runs again, so even a failing next build leaves results/
     consistent (all of the last successful build, nothing of the failed one)."""
     root = _project(tmp_path)
-    write_tree(root / ".build", {"results/doc.txt": "new", "results/more.txt": "more",
-                                 "logs/run.log": "new log"})
+    write_tree(
+        root / ".build",
+        {"results/doc.txt": "new", "results/more.txt": "more", "logs/run.log": "new log"},
+    )
     (root / ".build" / staged.MARKER).touch()
-    fake_snakemake(monkeypatch, "import pathlib, sys\n"
-                   "pathlib.Path('.build/results/doc.txt').write_text('failed run')\n"
-                   "sys.exit(1)")
+    fake_snakemake(
+        monkeypatch,
+        "import pathlib, sys\n"
+        "pathlib.Path('.build/results/doc.txt').write_text('failed run')\n"
+        "sys.exit(1)",
+    )
     assert staged.build(root) == 1
     assert digests(root / "results") == {
         "doc.txt": hashlib.sha256(b"new").hexdigest(),
@@ -273,12 +328,16 @@ def test_an_interrupted_publish_is_finished_before_the_next_run(
 
 
 def test_sigterm_is_passed_on_to_snakemake_and_nothing_is_published(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = _project(tmp_path)
-    fake_snakemake(monkeypatch, "import os, pathlib, signal, time\n"
-                   "p = pathlib.Path('.build/results/doc.txt')\n"
-                   "p.parent.mkdir(parents=True, exist_ok=True); p.write_text('half')\n"
-                   "time.sleep(0.5); os.kill(os.getppid(), signal.SIGTERM); time.sleep(30)")
+    fake_snakemake(
+        monkeypatch,
+        "import os, pathlib, signal, time\n"
+        "p = pathlib.Path('.build/results/doc.txt')\n"
+        "p.parent.mkdir(parents=True, exist_ok=True); p.write_text('half')\n"
+        "time.sleep(0.5); os.kill(os.getppid(), signal.SIGTERM); time.sleep(30)",
+    )
     before = signal.getsignal(signal.SIGTERM)
     assert staged.build(root) == 128 + signal.SIGTERM
     assert (root / "results/doc.txt").read_text() == "old"
@@ -286,7 +345,8 @@ def test_sigterm_is_passed_on_to_snakemake_and_nothing_is_published(
 
 
 def test_a_second_concurrent_build_is_refused(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = _project(tmp_path)
     fake_snakemake(monkeypatch, "raise SystemExit('must not run')")
     (root / ".build").mkdir()
@@ -301,7 +361,8 @@ def test_a_second_concurrent_build_is_refused(
 
 
 def test_determinism_defaults_and_the_roots_own_package(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     monkeypatch.setenv("TZ", "Europe/Oslo")
     env = staged.build_env(tmp_path)
@@ -340,8 +401,9 @@ def test_identity_number_stops_the_build_and_keeps_results(built: Path, tmp_path
     for shown in (number, f"{number[:6]} {number[6:]}"):
         assert shown not in output, "the build printed the identity number it refused"
     # the file named: the project or sheet itself, or (CSV) its cleaned copy
-    hits = [line for line in output.splitlines()
-            if "fodselsnummer" in line and changed.name in line]
+    hits = [
+        line for line in output.splitlines() if "fodselsnummer" in line and changed.name in line
+    ]
     assert hits, f"no privacy message naming {changed.name}:\n{output[-4000:]}"
     assert "Privacy gate" in output
 
@@ -349,7 +411,8 @@ def test_identity_number_stops_the_build_and_keeps_results(built: Path, tmp_path
 @pytest.mark.slow
 @pytest.mark.xdist_group("e2e")
 def test_inconsistent_prisma_counts_stop_the_build_and_keep_results(
-        built: Path, tmp_path: Path) -> None:
+    built: Path, tmp_path: Path
+) -> None:
     root = copy_built(built, tmp_path / "compendium")
     data_dir, spec = study_inputs(root, "study1")
     path = data_dir / spec["prisma"]
@@ -381,7 +444,7 @@ def test_the_snapshot_keeps_snakemakes_view_of_what_changed(built: Path, tmp_pat
     done = run_build(root, "--dry-run")
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-4000:]
-    assert re.search(r"^(local)?rule stage_document:", output, re.MULTILINE), output[-4000:]
+    assert re.search(r"^(local)?rule render:", output, re.MULTILINE), output[-4000:]
     assert "manuscript/references.bib" in output
     assert not re.search(r"^(local)?rule clean_study1?:", output, re.MULTILINE)
     assert "results/ and logs/ were not updated" in output

@@ -38,13 +38,24 @@ def start(root: Path, log: Path, env: dict[str, str] | None = None) -> subproces
     full_env = {**os.environ, **BUILD_ENV, **(env or {})}
     full_env["PATH"] = f"{BIN}{os.pathsep}{full_env.get('PATH', '')}"
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "compendium.build", "--root", str(root)],
-                                cwd=root, env=full_env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "compendium.build", "--root", str(root)],
+            cwd=root,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
-def kill_when(proc: subprocess.Popen[bytes], log: Path, offset: int, pattern: str,
-              delay: float, timeout: float = 900) -> bool:
+def kill_when(
+    proc: subprocess.Popen[bytes],
+    log: Path,
+    offset: int,
+    pattern: str,
+    delay: float,
+    timeout: float = 900,
+) -> bool:
     """SIGKILL the build's whole process group ``delay`` s after ``pattern`` first appears
     in its output (``log`` from byte ``offset``); False if the build ended first."""
     found = re.compile(pattern, re.MULTILINE)

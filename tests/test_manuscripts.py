@@ -47,7 +47,9 @@ def test_every_checklist_item_points_to_an_existing_section() -> None:
     checklists = yaml.safe_load((REPO / "config/checklists.yaml").read_text(encoding="utf-8"))
     for name, spec in checklists.items():
         qmd = (REPO / "manuscript" / spec["document"] / "index.qmd").read_text(encoding="utf-8")
-        ids = set(re.findall(r"\{#(sec-[\w-]+)", qmd)) | {"title", "abstract"}
+        ids = set(re.findall(r"\{#((?:sec|fig)-[\w-]+)", qmd)) | {"title", "abstract"}
+        # a generated table named tables/NAME.md carries the id tbl-NAME (analysis.assemble)
+        ids |= {f"tbl-{n}" for n in re.findall(r"\{\{< include tables/([\w-]+)\.md", qmd)}
         doc = spec["document"]
         wheres = [it["where"].get(doc, []) if isinstance(it["where"], dict) else it["where"]
                   for it in spec["items"]]

@@ -131,7 +131,7 @@ def test_checksum_valid_but_dateless_numbers_are_not_flagged(day: int, month: in
     [
         f"9{ORDINARY[0]}",  # inside a 12-digit run
         f"{ORDINARY[0]}7",
-        f"{ORDINARY[0][:6]}  {ORDINARY[0][6:]}",  # two separators
+        f"{ORDINARY[0][:6]}   -  {ORDINARY[0][6:]}",  # more than two separators
     ],
 )
 def test_identity_number_boundaries(text: str) -> None:

@@ -20,6 +20,7 @@ import pytest
 from lxml import etree
 
 from analysis import qdpx
+from analysis.masking import mask
 from analysis.qdpx import (
     CODEBOOK_COLUMNS,
     CODINGS_COLUMNS,
@@ -225,6 +226,68 @@ def test_lone_cr_in_coded_text_is_quoted_in_csv(tmp_path: Path) -> None:
     assert back["source"].tolist() == ["Mac, klassisk"]
 
 
+CSV_FRAMES = {
+    # a span that ends between the CR and the LF of a CRLF transcript (NVivo)
+    "lone_cr": pd.DataFrame({"text": ["slutt\r", "neste\r\nlinje"], "n": [1, 2]}),
+    "lone_lf_quote_comma": pd.DataFrame({"a": ["x\ny", 'si "hei"', "a,b", ""], "b": [1, 2, 3, 4]}),
+    "dtypes": pd.DataFrame(
+        {
+            "s": pd.array(["a", None, "c"], dtype="str"),
+            "o": ["x", None, 1.5],
+            "f": [0.1, float("nan"), 1e20],
+            "i": [1, 2, 3],
+            "I": pd.array([1, None, 3], dtype="Int64"),
+            "b": [True, False, True],
+        }
+    ),
+    "single_column_empty": pd.DataFrame({"x": ["", "a", None]}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CSV_FRAMES))
+def test_one_csv_writer_quotes_cr_and_matches_to_csv_otherwise(tmp_path: Path, case: str) -> None:
+    """analysis.io.write_csv (the DAG) and the qdpx CLI write through one writer: any field
+    holding CR or LF is quoted, so every reader sees the same rows; without a CR the bytes
+    are those of ``to_csv(index=False, lineterminator="\n")``."""
+    from analysis import csvwrite
+    from analysis.io import write_csv
+
+    frame = CSV_FRAMES[case]
+    write_csv(frame, tmp_path / "t.csv")
+    raw = (tmp_path / "t.csv").read_bytes().decode("utf-8")
+    expected = frame.to_csv(index=False, lineterminator="\n")
+    has_cr = frame.astype(str).apply(lambda c: c.str.contains("\r")).any().any()
+    if not has_cr:
+        assert raw == expected
+    back = pd.read_csv(tmp_path / "t.csv", dtype=str, keep_default_na=False)
+    assert len(back) == len(frame)  # no row split by a CR
+    for column in frame.columns:
+        if frame[column].dtype.kind in "OT" or str(frame[column].dtype) == "str":
+            want = ["" if pd.isna(v) else str(v) for v in frame[column]]
+            assert back[column].tolist() == want
+    assert write_tables.__module__ == "analysis.qdpx.read"
+    assert "write_csv" in vars(sys.modules["analysis.qdpx.read"])
+    assert sys.modules["analysis.qdpx.read"].write_csv is csvwrite.write_csv
+
+
+def test_cli_progress_only_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal the import reports progress on stderr; piped (the DAG, logs) it does not."""
+    import pty
+
+    path = fx.minimal(tmp_path)
+    cmd = [sys.executable, "-m", "analysis.qdpx", str(path), str(tmp_path / "out")]
+    piped = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert piped.returncode == 0 and "codings read" not in piped.stderr + piped.stdout
+    master, slave = pty.openpty()
+    done = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=slave, timeout=60)
+    os.close(slave)
+    shown = os.read(master, 65536).decode("utf-8", errors="replace")
+    os.close(master)
+    assert done.returncode == 0
+    assert "minimal.qdpx: 1 codings read" in shown
+    assert "codings read" not in done.stdout.decode()
+
+
 def test_detect_offset_convention_rules() -> None:
     text = "a🙂b\r\ncd"
     # only UTF-16 units reach the end of the text
@@ -405,8 +468,10 @@ def test_case_selection_refs(tmp_path: Path) -> None:
     """A focus-group participant owns passages of a shared transcript via SelectionRef."""
     ghost = fx.guid(998)
     case = fx.guid(40)
-    xml = (f'<Cases><Case guid="{case}" name="P01"><SelectionRef targetGUID="{fx.SELECTION}"/>'
-           "</Case></Cases>\n")
+    xml = (
+        f'<Cases><Case guid="{case}" name="P01"><SelectionRef targetGUID="{fx.SELECTION}"/>'
+        "</Case></Cases>\n"
+    )
     project = read_qdpx(fx.minimal(tmp_path, cases=xml), validate=True)
     assert project.cases["selection_ids"].tolist() == [fx.SELECTION]
     bad = xml.replace(fx.SELECTION, ghost)
@@ -436,7 +501,9 @@ def test_missing_source_file(tmp_path: Path) -> None:
     with pytest.raises(QdpxError) as excinfo:
         read_qdpx(fx.minimal(tmp_path, include_source_file=False))
     (problem,) = excinfo.value.problems
-    assert fx.SOURCE in problem and f"internal://{fx.SOURCE}.txt" in problem
+    # the guid stays readable; the rest of the quoted path is masked (it may hold a name)
+    assert fx.SOURCE in problem and f"internal://{fx.SOURCE}.txt" not in problem
+    assert f"{mask('internal://')}{fx.SOURCE}" in problem
     assert "missing" in problem and "minimal.qdpx" in problem
 
 
@@ -455,7 +522,9 @@ def test_paths_outside_the_archive_are_refused(tmp_path: Path, ref: str, why: st
     with pytest.raises(QdpxError) as excinfo:
         read_qdpx(path)
     (problem,) = excinfo.value.problems
-    assert why in problem and fx.SOURCE in problem and ref in problem
+    # the path is quoted masked (a home folder often carries a name), never as written
+    assert why in problem and fx.SOURCE in problem and ref not in problem
+    assert mask(ref, limit=80) in problem
 
 
 def test_duplicate_guids(tmp_path: Path) -> None:
@@ -647,7 +716,7 @@ def test_export_collects_problems(tmp_path: Path) -> None:
         write_qdpx(tmp_path / "bad.qdpx", **tables)
     problems = _problems(excinfo)
     assert len(excinfo.value.problems) == 3
-    assert "no-such-code" in problems and "does not match" in problems and "10000" in problems
+    assert mask("no-such-code") in problems and "does not match" in problems and "10000" in problems
     assert not (tmp_path / "bad.qdpx").exists()
     with pytest.raises(QdpxError, match="lacks column"):
         write_qdpx(tmp_path / "bad.qdpx", **{**_tables(), "codings": codings.drop(columns="end")})
@@ -661,7 +730,14 @@ def test_export_collects_problems(tmp_path: Path) -> None:
 def test_benchmark_script_small(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     result = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "bench_qdpx.py"), "--codings", "3000", out],
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "bench_qdpx.py"),
+            "--codings",
+            "3000",
+            "--no-peer",
+            out,
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -672,3 +748,5 @@ def test_benchmark_script_small(tmp_path: Path) -> None:
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["codings"] == report["imported_codings"] == 3000
     assert report["import_peak_rss_mib"] > 0 and report["read_qdpx_seconds"] >= 0
+    assert report["qdpx_s"] >= 0 and report["qdpx_rss_mb"] > 0
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == report  # one JSON line

@@ -1,4 +1,4 @@
-"""Tests for the document render engine (analysis/render.py).
+"""Tests for the document render engine (the analysis/render package).
 
 Real pandoc and real typst, no mocks: the point of the engine is that these
 tools, driven by our Lua filters, reproduce what Quarto would produce.  The
@@ -211,7 +211,8 @@ def test_html_is_self_contained(outputs: dict[str, Path]) -> None:
 def test_pdf_has_title_banner_and_crossrefs(outputs: dict[str, Path]) -> None:
     pages, text = pdf_text(outputs["pdf"])
     assert pages >= 1
-    assert text.startswith(BANNER_TEXT)  # above the title on page 1
+    # the running notice (page header), then the banner above the title on page 1
+    assert text.startswith(f"{render.NOTICE_TEXT} {BANNER_TEXT}")
     assert TITLE in text
     assert "Figure 1: Monthly contacts per peer worker." in text
     assert "Table 1: Peer workers by role" in text
@@ -409,7 +410,7 @@ def test_quarto_branch_command_and_banner_config(
     )
     stand_in.chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir))
-    out = render.render(project, tmp_path / "q.html", "html", synthetic=True)
+    out = render.render(project, tmp_path / "q.html", "html", synthetic=True, engine="quarto")
     assert out.read_text() == "<html><body>quarto</body></html>"
     seen = json.loads(record.read_text())
     assert seen["args"] == ["render", "index.qmd", "--to", "html", "--output-dir", "_render_out"]
@@ -425,9 +426,12 @@ def test_content_visible_keeps_html_only_blocks_out_of_pdf_and_docx(tmp_path: Pa
     (project / "index.qmd").write_text(
         text + '\n::: {.content-visible when-format="html"}\nOnly-in-HTML marker.\n:::\n\n'
         '::: {.content-hidden when-format="html"}\nNot-in-HTML marker.\n:::\n',
-        encoding="utf-8")
-    out = {fmt: render.render(project, tmp_path / f"a.{fmt}", fmt, synthetic=False,
-                              engine="pandoc") for fmt in render.FORMATS}
+        encoding="utf-8",
+    )
+    out = {
+        fmt: render.render(project, tmp_path / f"a.{fmt}", fmt, synthetic=False, engine="pandoc")
+        for fmt in render.FORMATS
+    }
     markup = html_text(out["html"].read_text(encoding="utf-8"))
     assert "Only-in-HTML marker." in markup and "Not-in-HTML marker." not in markup
     _, pdf = pdf_text(out["pdf"])

@@ -90,7 +90,7 @@ def test_every_problem_names_the_element(tmp_path: Path) -> None:
                                       cases=cases))
     text = str(excinfo.value)
     assert f"Code {gid('D')}" in text and "depth 4" in text
-    assert f"Case {gid('case', 1)}" in text and '"boss"' in text
+    assert f"Case {gid('case', 1)}" in text and '"b•••"' in text
     assert "not a code group" in text and gid("sel", "Vi ble sett.") in text
     assert f"PlainTextSelection {gid('sel', 'Det hjalp oss.')}" in text and "no Case" in text
     assert all(str(tmp_path / "p.qdpx") in line for line in text.splitlines()[1:])

@@ -134,33 +134,23 @@ def test_clean_from_csv_sheets_gives_the_same_tables(at: Path, tmp_path: Path) -
 def test_privacy_gate_passes_clean_data_and_stops_on_an_identifier(
     at: Path, tmp_path: Path
 ) -> None:
+    """The gate scans the raw inputs (what rules/privacy.smk hands over)."""
     inp = {
-        "study1_articles": "results/clean/study1_articles.csv",
-        **{
-            f"{s}_{k}": f"results/clean/{s}_{k}.csv"
-            for s in QUAL_STUDIES
-            for k in ("participants", "codebook", "segments")
-        },
+        "study1_extraction": "data/synthetic/study1/extraction.csv",
+        "study1_prisma": "data/synthetic/study1/prisma.csv",
+        **{f"{s}_qdpx": f"data/synthetic/{s}/{s}.qdpx" for s in QUAL_STUDIES},
+        "stage_map": "data/synthetic/stage-map.csv",
     }
     privacy.privacy_step(inp, {"record": str(tmp_path / "gate.json")})
     record = json.loads((tmp_path / "gate.json").read_text())
-    assert record and "results/clean/study1_articles.csv" in json.dumps(record)
-    assert set(privacy_policy.SCANNED_COLUMNS) == {
-        "participants",
-        "codebook",
-        "segments",
-        "articles",
-    }
-    segs = pd.read_csv(inp["study2_segments"], dtype=str, keep_default_na=False)
-    segs.loc[0, "text"] += " skriv til kari.nordmann@example.no"
-    bad = tmp_path / "study2_segments.csv"
-    segs.to_csv(bad, index=False)
+    assert set(record["files"]) == set(inp.values()) and record["status"] == "pass"
+    sheet = pd.read_csv(inp["stage_map"], dtype=str, keep_default_na=False)
+    sheet.loc[0, "subtheme"] += " skriv til kari.nordmann@example.no"
+    bad = tmp_path / "stage-map.csv"
+    sheet.to_csv(bad, index=False)
     with pytest.raises(privacy_policy.PrivacyError):
-        privacy.privacy_step(
-            {**inp, "study2_segments": str(bad)}, {"record": str(tmp_path / "bad.json")}
-        )
-    assert not (tmp_path / "bad.json").exists()
-    assert privacy.source_label("/secret/data/s2/x.qdpx", "/secret/data") == "<data_dir>/s2/x.qdpx"
+        privacy.privacy_step({**inp, "stage_map": str(bad)}, {"record": str(tmp_path / "b.json")})
+    assert not (tmp_path / "b.json").exists()
 
 
 def test_tallies_and_quotations(at: Path) -> None:
@@ -228,7 +218,7 @@ def test_assemble_provenance_and_staging(at: Path) -> None:
     record = json.loads(Path("results/render/provenance.json").read_text())
     assert record["code_version"].startswith("sha256:")
     doc = DOCUMENTS[1]
-    render.stage_document_step(
+    render.render_step(
         {
             "qmd": f"manuscript/{doc}/index.qmd",
             "quarto": "manuscript/_quarto.yml",
@@ -239,7 +229,10 @@ def test_assemble_provenance_and_staging(at: Path) -> None:
             "tables": "results/render/tables",
             **FIGURES,
         },
-        {"folder": f"results/render/{doc}"},
+        {"folder": f"results/render/{doc}", "html": f"results/manuscripts/{doc}.html"},
+        formats=["html"],
+        synthetic=True,
+        engine="pandoc",
     )
     staged = Path(f"results/render/{doc}")
     assert (staged / "index.qmd").read_bytes() == Path(f"manuscript/{doc}/index.qmd").read_bytes()
@@ -247,13 +240,6 @@ def test_assemble_provenance_and_staging(at: Path) -> None:
     assert (staged / "figures" / "s2-groups.svg").exists() or (
         staged / "figures" / "study2-groups.svg"
     ).exists()
-    render.render_step(
-        {"folder": str(staged)},
-        {"document": f"results/manuscripts/{doc}.html"},
-        fmt="html",
-        synthetic=True,
-        engine="pandoc",
-    )
     assert "<html" in Path(f"results/manuscripts/{doc}.html").read_text()
 
 

@@ -276,7 +276,7 @@ def test_check_references_on_plain_frames() -> None:
     parent = pd.DataFrame({"participant_id": ["P01", "P09"]})
     problems = check_references(child, "seg.csv", "participant_id", parent, "participant_id",
                                 "people.csv")  # fmt: skip
-    assert [(p.row, p.column, p.found) for p in problems] == [(3, "participant_id", '"P9"')]
+    assert [(p.row, p.column, p.found) for p in problems] == [(3, "participant_id", '"••"')]
     assert 'did you mean "P09"?' in problems[0].message()
 
 
@@ -305,9 +305,9 @@ def test_schema_as_dict_with_pattern_and_nullable_integer(tmp_path: Path) -> Non
         read_table(path, schema, file_label="groups")
     messages = [p.message() for p in caught.value.problems]
     assert messages == [
-        'groups: row 2, column group: found "focus 1", expected text matching the pattern '
+        'groups: row 2, column group: found "f•••• •", expected text matching the pattern '
         "^FG[0-9]+$ (focus group)",
-        'groups: row 2, column size: found "0", expected an integer of at least 1',
+        'groups: row 2, column size: found "•", expected an integer of at least 1',
     ]
 
 
@@ -442,7 +442,7 @@ def test_config_typo_suggestion_and_all_problems() -> None:
     messages = [p.message() for p in caught.value.problems]
     assert messages == [
         'config/config.yaml: $.seeed: unknown key "seeed" in config; did you mean "seed"?',
-        'config/config.yaml: $.study1.format: found "xls" (string), expected one of: csv, xlsx; '
+        'config/config.yaml: $.study1.format: found "x••" (string), expected one of: csv, xlsx; '
         'did you mean "xlsx"?',
         'config/config.yaml: $.study1.formt: unknown key "formt" in config at $.study1; '
         'did you mean "format"?',
@@ -451,3 +451,26 @@ def test_config_typo_suggestion_and_all_problems() -> None:
         "config/config.yaml: $.threads: found 0 (integer), expected a number >= 1",
     ]
     assert str(caught.value).splitlines()[0] == "5 problems in the configuration:"
+
+
+def test_config_typo_names_the_config_file(tmp_path: Path) -> None:
+    """A misspelt key in config/config.yaml is reported with the file's path (Snakemake
+    validates the configuration while it parses the workflow, so a dry run suffices)."""
+    import shutil
+    import subprocess
+
+    repo = FIXTURES.parents[1]
+    shutil.copytree(repo / "workflow", tmp_path / "workflow")
+    (tmp_path / "config").mkdir()
+    text = (repo / "config" / "config.yaml").read_text(encoding="utf-8")
+    assert "\nmode: " in text
+    (tmp_path / "config" / "config.yaml").write_text(
+        text.replace("\nmode: ", "\nmodex: ", 1), encoding="utf-8"
+    )
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "snakemake"), "-n", "-s", "workflow/Snakefile"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode != 0
+    assert 'config/config.yaml: $.modex: unknown key "modex"' in done.stdout + done.stderr
+    assert 'did you mean "mode"?' in done.stdout + done.stderr

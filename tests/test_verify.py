@@ -80,20 +80,25 @@ def test_manifest_is_sha256sum_format_sorted_and_covers_only_results(tree: Path)
 
 
 def test_manifest_command_writes_a_file_sha256sum_accepts(
-        tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run_main(capsys, "manifest", "--root", str(tree))
     assert code == 0 and out == [f"wrote {tree / MANIFEST}: {len(COVERED) + 2} files"]
     text = (tree / MANIFEST).read_text()
     assert text.endswith("\n") and text.splitlines() == manifest_lines(tree)
     if shutil.which("sha256sum"):
-        done = subprocess.run(["sha256sum", "--check", "--quiet", MANIFEST], cwd=tree,
-                              env={**os.environ, "LC_ALL": "C"})
+        done = subprocess.run(
+            ["sha256sum", "--check", "--quiet", MANIFEST],
+            cwd=tree,
+            env={**os.environ, "LC_ALL": "C"},
+        )
         assert done.returncode == 0
     assert not list(tree.glob(f".{MANIFEST}*")), "temporary file left behind"
 
 
 def test_manifest_refuses_missing_results(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "workflow").mkdir()
     (tmp_path / "workflow/Snakefile").write_text("")
     code, _, err = run_main(capsys, "manifest", "--root", str(tmp_path))
@@ -110,14 +115,15 @@ def test_notebooks_are_optional_but_other_folders_are_not(tree: Path) -> None:
         manifest_lines(tree)
 
 
-def test_compare_untouched_tree_is_all_same(
-        tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_untouched_tree_is_all_same(tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     main(["manifest", "--root", str(tree)])
     code, out, _ = run_main(capsys, "compare", "--root", str(tree))
     assert code == 0
     assert all(line.startswith("same  results/") for line in out[:-2])
-    assert out[-2] == f"{len(COVERED) + 2} files: {len(COVERED) + 2} same, 0 differ, " \
-                      "0 missing, 0 unexpected"
+    assert (
+        out[-2] == f"{len(COVERED) + 2} files: {len(COVERED) + 2} same, 0 differ, "
+        "0 missing, 0 unexpected"
+    )
     assert out[-1].startswith("reproduced: all")
 
 
@@ -135,7 +141,8 @@ def test_one_changed_byte_is_named(tree: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_removed_file_is_missing_and_extra_file_unexpected(
-        tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     main(["manifest", "--root", str(tree)])
     (tree / "results/tallies/a.csv").unlink()
     (tree / "results/verify/new.csv").write_text("x\n")
@@ -150,7 +157,8 @@ def test_removed_file_is_missing_and_extra_file_unexpected(
 
 
 def test_missing_manifest_says_to_run_make_manifest(
-        tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     for command in ("compare", "check"):
         code, out, err = run_main(capsys, command, "--root", str(tree))
         assert code == 3 and not out
@@ -166,7 +174,9 @@ def test_compare_is_sorted_and_classifies_every_path() -> None:
     manifest = {"results/b": "1" * 64, "results/a": "2" * 64, "results/c": "3" * 64}
     actual = {"results/c": "3" * 64, "results/a": "0" * 64, "results/B": "4" * 64}
     assert compare(manifest, actual) == [
-        ("unexpected", "results/B"), ("DIFFERS", "results/a"), ("missing", "results/b"),
+        ("unexpected", "results/B"),
+        ("DIFFERS", "results/a"),
+        ("missing", "results/b"),
         ("same", "results/c"),
     ]
     assert report(compare(actual, actual))[1] == 0
@@ -176,7 +186,9 @@ def test_compare_is_sorted_and_classifies_every_path() -> None:
 def test_parse_manifest_is_strict() -> None:
     digest = "a" * 64
     assert parse_manifest(f"{digest}  results/x y.csv\n\n{digest} *results/z\n") == {
-        "results/x y.csv": digest, "results/z": digest}
+        "results/x y.csv": digest,
+        "results/z": digest,
+    }
     with pytest.raises(VerifyError, match=":2: not a"):
         parse_manifest(f"{digest}  results/x\nabc  results/y\n")
     with pytest.raises(VerifyError, match="listed twice"):
@@ -187,17 +199,24 @@ def test_parse_manifest_is_strict() -> None:
 
 # --- clean copy ---------------------------------------------------------------------------
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "verify", "GIT_AUTHOR_EMAIL": "verify@example.org",
-           "GIT_COMMITTER_NAME": "verify", "GIT_COMMITTER_EMAIL": "verify@example.org",
-           "GIT_AUTHOR_DATE": "2024-09-27T00:00:00Z",
-           "GIT_COMMITTER_DATE": "2024-09-27T00:00:00Z"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "verify",
+    "GIT_AUTHOR_EMAIL": "verify@example.org",
+    "GIT_COMMITTER_NAME": "verify",
+    "GIT_COMMITTER_EMAIL": "verify@example.org",
+    "GIT_AUTHOR_DATE": "2024-09-27T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2024-09-27T00:00:00Z",
+}
 
 
 def git_commit_all(root: Path) -> None:
     """Make ``root`` a git repository with everything not ignored committed, reproducibly."""
     env = {**os.environ, **GIT_ENV}
-    for args in (["init", "-q"], ["add", "-A"],
-                 ["-c", "commit.gpgsign=false", "commit", "-q", "-m", "sources"]):
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["-c", "commit.gpgsign=false", "commit", "-q", "-m", "sources"],
+    ):
         subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
 
 
@@ -227,8 +246,14 @@ def test_git_sources_are_tracked_plus_untracked_not_ignored(tmp_path: Path) -> N
 
 
 def test_without_git_the_walk_skips_what_gitignore_lists(tree: Path) -> None:
-    for junk in (".venv/bin/python", ".snakemake/log", "analysis/__pycache__/m.pyc",
-                 "peerwork.egg-info/PKG-INFO", "data/private/names.txt", ".build/x"):
+    for junk in (
+        ".venv/bin/python",
+        ".snakemake/log",
+        "analysis/__pycache__/m.pyc",
+        "peerwork.egg-info/PKG-INFO",
+        "data/private/names.txt",
+        ".build/x",
+    ):
         (tree / junk).parent.mkdir(parents=True, exist_ok=True)
         (tree / junk).write_text("")
     (tree / "analysis/m.py").write_text("")
@@ -240,8 +265,9 @@ def test_without_git_the_walk_skips_what_gitignore_lists(tree: Path) -> None:
     assert names == ["analysis/m.py", "data/synthetic/a.csv", "workflow/Snakefile"]
 
 
-def test_offline_prefix_without_unshare_says_so(monkeypatch: pytest.MonkeyPatch,
-                                                tmp_path: Path) -> None:
+def test_offline_prefix_without_unshare_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     prefix, note = verify.offline_prefix()
     assert prefix == [] and note.startswith("offline: NO")
@@ -250,12 +276,21 @@ def test_offline_prefix_without_unshare_says_so(monkeypatch: pytest.MonkeyPatch,
 def test_build_entry_point_and_environment(tmp_path: Path) -> None:
     (tmp_path / "analysis").mkdir()
     command = verify.build_command(tmp_path)
-    assert command[0].endswith("snakemake") and command[1:] == ["-s", "workflow/Snakefile",
-                                                                "--cores", "2"]
+    assert command[0].endswith("snakemake") and command[1:] == [
+        "-s",
+        "workflow/Snakefile",
+        "--cores",
+        "2",
+    ]
     (tmp_path / "compendium").mkdir()
     (tmp_path / "compendium/build.py").write_text("")
-    assert verify.build_command(tmp_path) == [sys.executable, "-m", "compendium.build",
-                                              "--root", str(tmp_path)]
+    assert verify.build_command(tmp_path) == [
+        sys.executable,
+        "-m",
+        "compendium.build",
+        "--root",
+        str(tmp_path),
+    ]
     env = verify.build_env(tmp_path, {"PATH": "/usr/bin", "PYTHONPATH": "/elsewhere"})
     assert env["PYTHONPATH"] == str(tmp_path)
     assert env["PATH"].split(os.pathsep) == [str(Path(sys.executable).parent), "/usr/bin"]
@@ -303,15 +338,19 @@ def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "tmp").mkdir()  # check's temporary folder goes here (tempfile caches it)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     root = stand_in_repo(tmp_path / "repo")
-    subprocess.run([sys.executable, "-m", "compendium.build", "--root", str(root)], cwd=root,
-                   env={**os.environ, "PYTHONPATH": str(root)}, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "compendium.build", "--root", str(root)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        check=True,
+        capture_output=True,
+    )
     assert main(["manifest", "--root", str(root)]) == 0
     return root
 
 
 def test_check_rebuilds_a_clean_copy_with_its_own_package(
-        stand_in: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    stand_in: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STAND_IN_REPORT", "1")  # the copy's build reports what it saw
     code, out, _ = run_main(capsys, "check", "--root", str(stand_in), "--keep")
@@ -333,7 +372,8 @@ def test_check_rebuilds_a_clean_copy_with_its_own_package(
 
 
 def test_check_passes_and_removes_its_folder(
-        stand_in: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stand_in: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run_main(capsys, "check", "--root", str(stand_in))
     assert code == 0, "\n".join(out)
     assert out[-1] == f"reproduced: all 10 files are identical to {MANIFEST}"
@@ -341,7 +381,8 @@ def test_check_passes_and_removes_its_folder(
 
 
 def test_check_names_a_changed_byte_in_the_local_results(
-        stand_in: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stand_in: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`make` then one changed byte of a result: the rebuild is fine, the folder is not."""
     target = stand_in / "results/tallies/a.csv"
     target.write_bytes(target.read_bytes().replace(b"1", b"2"))
@@ -352,7 +393,8 @@ def test_check_names_a_changed_byte_in_the_local_results(
 
 
 def test_check_reports_a_failed_build_with_its_tail(
-        stand_in: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stand_in: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (stand_in / "FAIL").write_text("")
     code, out, _ = run_main(capsys, "check", "--root", str(stand_in))
     assert code == 2
@@ -362,13 +404,22 @@ def test_check_reports_a_failed_build_with_its_tail(
 
 # --- end to end ---------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 @pytest.mark.xdist_group("e2e")
 def test_real_build_compares_same_and_names_a_flipped_byte(
-        built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    built: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     recorded = parse_manifest("\n".join(manifest_lines(built)))
     assert {name.split("/")[1] for name in recorded} >= {
-        "manuscripts", "tallies", "stats", "synthesis", "figures", "render", "verify"}
+        "manuscripts",
+        "tallies",
+        "stats",
+        "synthesis",
+        "figures",
+        "render",
+        "verify",
+    }
     assert len([n for n in recorded if n.startswith("results/manuscripts/")]) == 12
     lines, code = verify.compare_tree(built, recorded)
     assert code == 0, lines[-1]
@@ -385,7 +436,8 @@ def test_real_build_compares_same_and_names_a_flipped_byte(
     code, out, _ = run_main(capsys, "compare", "--root", str(root))
     assert code == 1
     assert [line for line in out if not line.startswith("same  ")][:1] == [
-        "DIFFERS  results/manuscripts/article2.pdf"]
+        "DIFFERS  results/manuscripts/article2.pdf"
+    ]
     assert out[-1].endswith(": results/manuscripts/article2.pdf")
 
 
@@ -419,14 +471,35 @@ def checked_copy(request: pytest.FixtureRequest) -> CheckRun:
             git_commit_all(root)
             env = {**os.environ, "TMPDIR": str(base)}
             command = [sys.executable, "-m", "compendium.verify"]
-            done = subprocess.run([*command, "manifest"], cwd=root, env=env,
-                                  capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                [*command, "manifest"],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             assert done.returncode == 0, done.stderr
-            done = subprocess.run([*command, "check", "--keep"], cwd=root, env=env,
-                                  capture_output=True, text=True, timeout=1800, check=False)
+            done = subprocess.run(
+                [*command, "check", "--keep"],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=1800,
+                check=False,
+            )
             kept = done.stdout.splitlines()[-1].removeprefix("kept: ")
-            record.write_text(json.dumps({"returncode": done.returncode, "stdout": done.stdout,
-                                          "stderr": done.stderr, "kept": kept}))
+            record.write_text(
+                json.dumps(
+                    {
+                        "returncode": done.returncode,
+                        "stdout": done.stdout,
+                        "stderr": done.stderr,
+                        "kept": kept,
+                    }
+                )
+            )
     run = json.loads(record.read_text())
     return CheckRun(run["returncode"], run["stdout"], run["stderr"], Path(run["kept"]))
 
@@ -439,8 +512,11 @@ def test_check_rebuilds_the_committed_results(request: pytest.FixtureRequest) ->
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     assert "copied" in out[0] and "(git ls-files)" in out[0]
     assert not any(line.startswith("note: the copy includes uncommitted") for line in out)
-    rows = [line for line in out if line.startswith(("same  ", "DIFFERS  ", "missing  ",
-                                                     "unexpected  "))]
+    rows = [
+        line
+        for line in out
+        if line.startswith(("same  ", "DIFFERS  ", "missing  ", "unexpected  "))
+    ]
     assert rows and all(line.startswith("same  ") for line in rows)
     assert out[-2].startswith("reproduced: all") and out[-1] == f"kept: {done.kept}"
     assert not (done.kept / "compendium/.git").exists(), "the copy holds sources, not history"
@@ -453,22 +529,31 @@ def test_committed_manifest_is_in_step_with_the_sources(built: Path) -> None:
     if not (built / MANIFEST).is_file():
         pytest.skip(f"no {MANIFEST} in the repository yet: run `make`, then `make manifest`")
     lines, code = verify.compare_tree(built, verify.read_manifest(built))
-    assert code == 0, (f"{MANIFEST} is out of step with the sources: run `make`, then "
-                       "`make manifest`, and commit it\n"
-                       + "\n".join(line for line in lines if not line.startswith("same  ")))
+    assert code == 0, (
+        f"{MANIFEST} is out of step with the sources: run `make`, then "
+        "`make manifest`, and commit it\n"
+        + "\n".join(line for line in lines if not line.startswith("same  "))
+    )
 
 
 def test_the_rebuild_shows_snakemakes_step_counter(tmp_path: Path) -> None:
     """make verify is not silent for the length of a build: the step counter is shown."""
-    assert verify.progress_line("12 of 44 steps (27%) done\n") == \
-        "  rebuild: 12 of 44 steps (27%) done"
+    assert (
+        verify.progress_line("12 of 44 steps (27%) done\n")
+        == "  rebuild: 12 of 44 steps (27%) done"
+    )
     assert verify.progress_line("rule render:\n") is None
-    script = ("print('Building DAG of jobs...'); print('1 of 2 steps (50%) done'); "
-              "print('2 of 2 steps (100%) done')")
+    script = (
+        "print('Building DAG of jobs...'); print('1 of 2 steps (50%) done'); "
+        "print('2 of 2 steps (100%) done')"
+    )
     shown = io.StringIO()
-    code, last = verify.rebuild(tmp_path, [sys.executable, "-c", script, "--"],
-                                tmp_path / "build.log", progress=shown)
+    code, last = verify.rebuild(
+        tmp_path, [sys.executable, "-c", script, "--"], tmp_path / "build.log", progress=shown
+    )
     assert code == 0 and last[-1] == "2 of 2 steps (100%) done"
-    assert shown.getvalue().splitlines() == ["  rebuild: 1 of 2 steps (50%) done",
-                                             "  rebuild: 2 of 2 steps (100%) done"]
+    assert shown.getvalue().splitlines() == [
+        "  rebuild: 1 of 2 steps (50%) done",
+        "  rebuild: 2 of 2 steps (100%) done",
+    ]
     assert "Building DAG" in (tmp_path / "build.log").read_text()

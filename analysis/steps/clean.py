@@ -6,6 +6,7 @@ project (key ``qdpx``) or the three CSV sheets; only the REFI-QDA path loads the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from analysis.io import read_csv, write_csv
@@ -35,22 +36,27 @@ def clean_study1_step(inp: Paths, out: Paths) -> None:
     write_csv(counts, out["prisma"])
 
 
-def load_study(inp: Paths) -> tuple[StudyTables, pd.DataFrame]:
-    """A qualitative study's tables and every coder's codings, from whichever format."""
+def load_study(
+    inp: Paths, coder_labels: Mapping[str, str] | None = None
+) -> tuple[StudyTables, pd.DataFrame]:
+    """A qualitative study's tables and every coder's codings, from whichever format; coders
+    only under their public labels (:func:`analysis.stc.coder_labels`) from here on."""
     from analysis import stc
 
     if "qdpx" in inp:
-        tables, codings = stc.coded_study_from_qdpx(inp["qdpx"])
-        return tables, codings
-    from analysis.clean import clean_study
+        study = stc.coded_study_from_qdpx(inp["qdpx"])
+    else:
+        from analysis.clean import clean_study
 
-    tables = clean_study(*(inp[k] for k in CSV_KEYS))
-    return tables, stc.codings_from_segments(tables.segments)
+        tables = clean_study(*(inp[k] for k in CSV_KEYS))
+        study = stc.CodedStudy(tables, stc.codings_from_segments(tables.segments))
+    tables, codings = stc.pseudonymise_coders(study, coder_labels)
+    return tables, codings
 
 
-def clean_study_step(inp: Paths, out: Paths) -> None:
+def clean_study_step(inp: Paths, out: Paths, coder_labels: Mapping[str, str] | None = None) -> None:
     """A qualitative study from its REFI-QDA project, or from the three CSV sheets."""
-    t, codings = load_study(inp)
+    t, codings = load_study(inp, coder_labels)
     write_csv(t.participants, out["participants"])
     write_csv(t.codebook, out["codebook"])
     write_csv(t.segments, out["segments"])

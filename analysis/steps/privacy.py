@@ -2,50 +2,44 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping
+from typing import Any
 
-from analysis.io import read_csv, write_json
+from analysis.io import write_json
 from analysis.steps._common import Paths
 
+#: The row schemas the gate reads (``workflow/schemas/<kind>.schema.json``): an input of
+#: that kind is skipped only in columns the schema closes (see :mod:`analysis.privacy`).
+ROW_SCHEMAS = ("extraction", "prisma", "participants", "codebook", "segments", "stage_map")
 
-def source_label(path: str, data_dir: str) -> str:
-    """How a raw project is named in the record: an absolute path is the authors' private
-    folder, so it is shown as ``<data_dir>/<relative path>``, never the folder itself."""
-    if Path(path).is_absolute() and data_dir:
-        return f"<data_dir>/{Path(path).relative_to(data_dir).as_posix()}"
-    return path
+
+def gate_input_keys(inputs: Mapping[str, Any]) -> dict[str, tuple[str, str | None]]:
+    """Every raw input ``config.inputs`` names, as ``<study>_<kind>`` (the stage map bare)
+    -> (study, key): the gate scans all of them, before any clean step reads one."""
+    keys: dict[str, tuple[str, str | None]] = {}
+    for study, spec in inputs.items():
+        if not isinstance(spec, Mapping):
+            keys[study] = (study, None)
+            continue
+        for kind in ["qdpx"] if "qdpx" in spec else sorted(spec):
+            keys[f"{study}_{kind}"] = (study, kind)
+    return keys
 
 
 def privacy_step(inp: Paths, out: Paths, data_dir: str = "") -> None:
-    """Scan every text that can reach an output; stop the build on any hit.
+    """Scan every raw input (each sheet, each REFI-QDA project) before anything else reads
+    it; stop the build on any hit (:func:`analysis.privacy.scan_inputs` says what is scanned).
 
     ``inp["names"]``, when given, is the authors' private list of participants' real names;
-    it is read here and never written anywhere. ``qdpx_*`` inputs are the raw REFI-QDA
-    projects: their whole transcripts, case names and values, and every description. Which
-    columns of the clean tables are scanned is the privacy module's policy
-    (:data:`analysis.privacy.SCANNED_COLUMNS`).
+    it is read here and never written anywhere.
     """
     from analysis import privacy
 
     inp = dict(inp)
     names_file = inp.pop("names", "")
+    inp.pop("schemas", None)  # an input so that a schema change re-runs the gate
     names = privacy.load_name_list(names_file) if names_file else []
-    columns = privacy.SCANNED_COLUMNS
-    findings: list[privacy.Finding] = []
-    scanned: dict[str, int] = {}
-    for name, path in sorted(inp.items()):
-        if name.startswith("qdpx_"):
-            from analysis.qdpx import read_qdpx
-
-            label = source_label(path, data_dir)
-            items = privacy.project_texts(read_qdpx(path), label)
-            findings += privacy.scan_texts(items, names=names)
-            scanned[label] = len(items)
-            continue
-        kind = next(k for k in columns if name.endswith(k))
-        df = read_csv(path)
-        findings += privacy.scan_frame(df, list(columns[kind]), path, names=names)
-        scanned[path] = int(len(df) * len(columns[kind]))
+    findings, scanned = privacy.scan_inputs(inp, names=names, data_dir=data_dir)
     record = privacy.summary_record(findings, scanned)
     privacy.check(findings)
     write_json(record, out["record"])

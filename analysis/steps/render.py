@@ -3,7 +3,6 @@ each document laid out as a Quarto project, and its rendering to HTML, PDF and D
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,7 +96,7 @@ def provenance_step(inp: Paths, out: Paths, outputs: Mapping[str, list[str]]) ->
     """Trace every value, table and figure to its rule and input checksums.
 
     The record does not read the documents' sources: each document's appendix is written
-    when the document is staged (:func:`stage_document_step`), so a prose edit re-runs
+    when the document is staged (:func:`render_step`), so a prose edit re-runs
     that document's jobs only, not the record and every other document.
     """
     from analysis import provenance
@@ -116,34 +115,25 @@ def provenance_step(inp: Paths, out: Paths, outputs: Mapping[str, list[str]]) ->
     write_json(record, out["record"])
 
 
-def stage_document_step(inp: Paths, out: Paths) -> None:
-    """Lay out one document as a Quarto project folder the render engines can read.
+def render_step(inp: Paths, out: Paths, formats: list[str], synthetic: bool, engine: str) -> None:
+    """Stage one document as a complete Quarto project and render it in every format
+    (one job per document: :func:`analysis.render.stage.stage_and_render`)."""
+    from analysis.render.stage import stage_and_render
 
-    The folder holds the document's source, the shared ``_quarto.yml``, the bibliography,
-    the APA CSL style shipped in ``manuscript/``, the generated variables, the document's
-    provenance appendix (from the provenance record and the source) and every generated
-    table and figure. It is built beside the target and renamed into place.
-    """
-    from analysis import provenance
-
-    text = Path(inp["qmd"]).read_text(encoding="utf-8")
-    appendix = provenance.appendix(text, read_json(inp["provenance"]))
-    with atomic_dir(out["folder"]) as tmp:
-        shutil.copyfile(inp["qmd"], tmp / "index.qmd")
-        shutil.copyfile(inp["quarto"], tmp / "_quarto.yml")
-        shutil.copyfile(inp["bib"], tmp / "references.bib")
-        shutil.copyfile(inp["csl"], tmp / "apa.csl")
-        shutil.copyfile(inp["variables"], tmp / "_variables.yml")
-        write_text(appendix, tmp / "provenance.md")
-        shutil.copytree(inp["tables"], tmp / "tables")
-        (tmp / "figures").mkdir()
-        for key_, path in sorted(inp.items()):
-            if key_.startswith("fig_"):
-                shutil.copyfile(path, tmp / "figures" / Path(path).name)
+    stage_and_render(inp, out, formats=formats, synthetic=synthetic, engine=engine)
 
 
-def render_step(inp: Paths, out: Paths, fmt: str, synthetic: bool, engine: str) -> None:
-    """Render one staged document to one format (quarto if on PATH, else pandoc + typst)."""
-    from analysis.render import render
+def landing_step(
+    inp: Paths,
+    out: Paths,
+    documents: list[str],
+    formats: list[str],
+    notebooks: list[str],
+    synthetic: bool,
+) -> None:
+    """Write ``results/index.html`` (:mod:`analysis.render.landing`)."""
+    from analysis.render.landing import landing_step as write_landing
 
-    render(inp["folder"], out["document"], fmt, synthetic=synthetic, engine=engine)
+    write_landing(
+        inp, out, documents=documents, formats=formats, notebooks=notebooks, synthetic=synthetic
+    )

@@ -11,13 +11,21 @@ wildcard_constraints:
 
 rule notebook:
     input:
-        unpack(lambda w: {"notebook": f"notebooks/{w.nb}.ipynb", **NOTEBOOK_INPUTS[w.nb]}),
+        unpack(
+            lambda w: {"notebook": f"notebooks/{w.nb}.ipynb", **NOTEBOOK_INPUTS[w.nb]}
+        ),
     output:
         ipynb="results/notebooks/{nb}.ipynb",
         html="results/notebooks/{nb}.html",
-    params:
-        synthetic=SYNTHETIC,
     log:
         "logs/notebooks/{nb}.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    params:
+        synthetic=SYNTHETIC,
     script:
         "../scripts/execute_notebook.py"

@@ -9,15 +9,30 @@ rule stats_study1:
         stage=rules.tallies_study1.output.stage,
         outcomes=rules.tallies_study1.output.outcomes,
     output:
-        role_ci=report("results/stats/study1/role_ci.csv", caption="../report/ci.rst",
-                       category="Study 1: scoping review"),
-        stage_ci=report("results/stats/study1/stage_ci.csv", caption="../report/ci.rst",
-                        category="Study 1: scoping review"),
-        outcomes_ci=report("results/stats/study1/outcomes_ci.csv", caption="../report/ci.rst",
-                           category="Study 1: scoping review"),
+        role_ci=report(
+            "results/stats/study1/role_ci.csv",
+            caption="../report/ci.rst",
+            category="Study 1: scoping review",
+        ),
+        stage_ci=report(
+            "results/stats/study1/stage_ci.csv",
+            caption="../report/ci.rst",
+            category="Study 1: scoping review",
+        ),
+        outcomes_ci=report(
+            "results/stats/study1/outcomes_ci.csv",
+            caption="../report/ci.rst",
+            category="Study 1: scoping review",
+        ),
         model="results/stats/study1/model.json",
     log:
         "logs/stats/study1.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/stats_study1.py"
 
@@ -27,10 +42,16 @@ rule stats_study:
         by_group=rules.tallies_study.output.by_group,
     output:
         test="results/stats/{study}/group_theme_test.json",
-    params:
-        seed=config["seed"],
     log:
         "logs/stats/{study}.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        seed=config["seed"],
     script:
         "../scripts/stats_study.py"
 
@@ -41,9 +62,19 @@ rule reliability:
         codebook=rules.clean_study.output.codebook,
     output:
         summary="results/stats/{study}/reliability.json",
-        table=report("results/stats/{study}/reliability.csv", caption="../report/reliability.rst",
-                     category="Studies 2 and 3", subcategory="{study}"),
+        table=report(
+            "results/stats/{study}/reliability.csv",
+            caption="../report/reliability.rst",
+            category="Studies 2 and 3",
+            subcategory="{study}",
+        ),
     log:
         "logs/stats/{study}.reliability.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/reliability.py"

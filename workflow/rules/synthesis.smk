@@ -10,10 +10,19 @@ rule synthesis:
     output:
         matrix="results/synthesis/matrix.csv",
         shares="results/synthesis/shares.csv",
-        svg=report("results/synthesis/synthesis.svg", caption="../report/synthesis.rst",
-                   category="Synthesis"),
+        svg=report(
+            "results/synthesis/synthesis.svg",
+            caption="../report/synthesis.rst",
+            category="Synthesis",
+        ),
         png="results/synthesis/synthesis.png",
     log:
         "logs/synthesis/synthesis.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/synthesis.py"

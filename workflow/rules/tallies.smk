@@ -11,6 +11,12 @@ rule tallies_study1:
         **{t: f"results/tallies/study1/{t}.csv" for t in STUDY1_TALLIES},
     log:
         "logs/tallies/study1.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/tallies_study1.py"
 
@@ -21,11 +27,25 @@ rule tallies_study:
         codebook=rules.clean_study.output.codebook,
         segments=rules.clean_study.output.segments,
     output:
-        **{t: f"results/tallies/{{study}}/{t}.csv" for t in QUAL_TALLIES if t != "hierarchy"},
-        hierarchy=report("results/tallies/{study}/hierarchy.csv", caption="../report/hierarchy.rst",
-                         category="Studies 2 and 3", subcategory="{study}"),
+        **{
+            t: f"results/tallies/{{study}}/{t}.csv"
+            for t in QUAL_TALLIES
+            if t != "hierarchy"
+        },
+        hierarchy=report(
+            "results/tallies/{study}/hierarchy.csv",
+            caption="../report/hierarchy.rst",
+            category="Studies 2 and 3",
+            subcategory="{study}",
+        ),
     log:
         "logs/tallies/{study}.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/tallies_study.py"
 
@@ -36,9 +56,19 @@ rule quotations:
         codebook=rules.clean_study.output.codebook,
         segments=rules.clean_study.output.segments,
     output:
-        bank=report("results/tallies/{study}/quotations.csv", caption="../report/quotations.rst",
-                    category="Studies 2 and 3", subcategory="{study}"),
+        bank=report(
+            "results/tallies/{study}/quotations.csv",
+            caption="../report/quotations.rst",
+            category="Studies 2 and 3",
+            subcategory="{study}",
+        ),
     log:
         "logs/tallies/{study}.quotations.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/quotations.py"

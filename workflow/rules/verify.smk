@@ -17,13 +17,22 @@ rule claims:
         schema="workflow/schemas/claims.schema.json",
         data=CLAIM_OUTPUTS,
     output:
-        csv=report("results/verify/claims.csv", caption="../report/claims.rst",
-                   category="Verification"),
+        csv=report(
+            "results/verify/claims.csv",
+            caption="../report/claims.rst",
+            category="Verification",
+        ),
         report="results/verify/report.html",
-    params:
-        exploratory=config["exploratory"],
     log:
         "logs/verify/claims.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        exploratory=config["exploratory"],
     script:
         "../scripts/claims.py"
 
@@ -31,13 +40,25 @@ rule claims:
 rule run_record:
     """What a reviewer needs to rebuild this run: the validated config and software versions."""
     output:
-        config=report("results/verify/config.yaml", caption="../report/config.rst",
-                      category="Verification"),
-        software=report("results/verify/software.csv", caption="../report/software.rst",
-                        category="Verification"),
-    params:
-        config=public_config(config),  # params show in the report: no private paths
+        config=report(
+            "results/verify/config.yaml",
+            caption="../report/config.rst",
+            category="Verification",
+        ),
+        software=report(
+            "results/verify/software.csv",
+            caption="../report/software.rst",
+            category="Verification",
+        ),
     log:
         "logs/verify/run_record.log",
+    conda:
+        "../envs/compendium.yml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        config=public_config(config),  # params show in the report: no private paths
     script:
         "../scripts/run_record.py"
