@@ -13,8 +13,8 @@ from analysis import assemble
 def test_norwegian_formats_numbers_only() -> None:
     nb = assemble.norwegian({"n": "13,178", "pct": "12.5", "name": "Medline",
                              "ci": "0.78–0.99", "deep": {"k": "172"}})
-    assert nb == {"n": "13\u00a0178", "pct": "12,5", "name": "Medline", "ci": "0.78–0.99",
-                  "deep": {"k": "172"}}
+    assert nb == {"n": "13\u00a0178", "n_words": "13\u00a0178", "pct": "12,5", "name": "Medline",
+                  "ci": "0.78–0.99", "deep": {"k": "172", "k_words": "172"}}
 
 
 def test_reliability_table_marks_undefined_kappa() -> None:

@@ -74,9 +74,11 @@ def test_every_rule_file_has_its_step_module_and_scripts_import_only_it() -> Non
             for line in script.read_text().splitlines()
             if line.startswith(("import ", "from "))
         ]
-        assert imports[0] == "from analysis.rule import run", script.name
-        assert imports[1].startswith("from analysis.steps.") and len(imports) == 2, script.name
-        assert imports[1].split()[1].removeprefix("analysis.steps.") in STEP_MODULES
+        # _repo first: the package of the tree the job runs in (--use-conda jobs lack it)
+        assert imports[0].startswith("import _repo "), script.name
+        assert imports[1] == "from analysis.rule import run", script.name
+        assert imports[2].startswith("from analysis.steps.") and len(imports) == 3, script.name
+        assert imports[2].split()[1].removeprefix("analysis.steps.") in STEP_MODULES
 
 
 @pytest.mark.parametrize("module", ["analysis", *(f"analysis.steps.{m}" for m in STEP_MODULES)])
