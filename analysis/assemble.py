@@ -18,11 +18,16 @@ from analysis.categories import ROLE_CATEGORIES, STAGES
 from analysis.prisma import Flow, flow_table
 from analysis.tables import fmt_int, fmt_pct, markdown_table
 
-ROLE_KEYS = {"pre-determined services": "predetermined", "peer support": "peer_support",
-             "co-creation partner": "cocreation"}
-ROLE_LABELS = {"pre-determined services": "providers of pre-determined services",
-               "peer support": "providers of peer support",
-               "co-creation partner": "partners in co-creation"}
+ROLE_KEYS = {
+    "pre-determined services": "predetermined",
+    "peer support": "peer_support",
+    "co-creation partner": "cocreation",
+}
+ROLE_LABELS = {
+    "pre-determined services": "providers of pre-determined services",
+    "peer support": "providers of peer support",
+    "co-creation partner": "partners in co-creation",
+}
 
 
 def key(text: str) -> str:
@@ -38,17 +43,38 @@ def join_words(items: list[str]) -> str:
 _NUMBER = re.compile(r"-?\d{1,3}(,\d{3})*(\.\d+)?|-?\d+(\.\d+)?")
 _WHOLE = re.compile(r"\d{1,3}(,\d{3})*|\d+")
 
-NB_SMALL = ("null", "én", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni", "ti",
-            "elleve", "tolv")
+NB_SMALL = (
+    "null",
+    "én",
+    "to",
+    "tre",
+    "fire",
+    "fem",
+    "seks",
+    "sju",
+    "åtte",
+    "ni",
+    "ti",
+    "elleve",
+    "tolv",
+)
 """Bokmål words for the numbers that Norwegian prose writes out (null to tolv)."""
 
-NB_ROLES = {"pre-determined services": "ytere av forhåndsbestemte tjenester",
-            "peer support": "ytere av likepersonsstøtte",
-            "co-creation partner": "partnere i samskaping"}
-NB_STAGES = {"co-commissioning": "felles bestilling", "co-design": "felles utforming",
-             "co-delivery": "felles tjenesteyting", "co-assessment": "felles evaluering"}
-NB_TERMS = {**{ROLE_LABELS[r]: NB_ROLES[r] for r in ROLE_CATEGORIES},
-            **{s: NB_STAGES[s] for s in STAGES}}
+NB_ROLES = {
+    "pre-determined services": "ytere av forhåndsbestemte tjenester",
+    "peer support": "ytere av likepersonsstøtte",
+    "co-creation partner": "partnere i samskaping",
+}
+NB_STAGES = {
+    "co-commissioning": "felles bestilling",
+    "co-design": "felles utforming",
+    "co-delivery": "felles tjenesteyting",
+    "co-assessment": "felles evaluering",
+}
+NB_TERMS = {
+    **{ROLE_LABELS[r]: NB_ROLES[r] for r in ROLE_CATEGORIES},
+    **{s: NB_STAGES[s] for s in STAGES},
+}
 """English label of a role category or service-cycle stage → its Norwegian term (built from
 the shared category lists, so a renamed category fails here rather than staying English)."""
 
@@ -85,8 +111,11 @@ def norwegian(variables: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _share(row: Mapping[str, Any]) -> dict[str, str]:
-    return {"n": fmt_int(row["n"]), "pct": fmt_pct(row["percent"]),
-            "ci": f"{fmt_pct(row['ci_low'])}–{fmt_pct(row['ci_high'])}"}
+    return {
+        "n": fmt_int(row["n"]),
+        "pct": fmt_pct(row["percent"]),
+        "ci": f"{fmt_pct(row['ci_low'])}–{fmt_pct(row['ci_high'])}",
+    }
 
 
 def study1_variables(
@@ -120,27 +149,42 @@ def study1_variables(
         "included": fmt_int(flow.included),
         "year_first": str(int(years.min())),
         "year_last": str(int(years.max())),
-        "top_country": {"name": str(country["country"]), "n": fmt_int(country["n"]),
-                        "pct": fmt_pct(country["percent"])},
+        "top_country": {
+            "name": str(country["country"]),
+            "n": fmt_int(country["n"]),
+            "pct": fmt_pct(country["percent"]),
+        },
         "countries": fmt_int(len(tallies["country"])),
-        "qualitative": {"n": fmt_int(design.loc["qualitative", "n"]),
-                        "pct": fmt_pct(design.loc["qualitative", "percent"])},
-        "role": {ROLE_KEYS[r]: {**_share(role.loc[r]), "label": ROLE_LABELS[r]}
-                 for r in ROLE_CATEGORIES},
+        "qualitative": {
+            "n": fmt_int(design.loc["qualitative", "n"]),
+            "pct": fmt_pct(design.loc["qualitative", "percent"]),
+        },
+        "role": {
+            ROLE_KEYS[r]: {**_share(role.loc[r]), "label": ROLE_LABELS[r]} for r in ROLE_CATEGORIES
+        },
         "most_common_role": ROLE_LABELS[str(ranked.index[0])],
         "rarest_role": ROLE_LABELS[str(ranked.index[-1])],
         "stage": {key(s): _share(stage.loc[s]) for s in STAGES},
-        "outcome": {key(str(b)): {"n": fmt_int(r["n"]), "pct": fmt_pct(r["percent"])}
-                    for b, r in stats["outcomes_ci"].set_index("beneficiary").iterrows()},
-        "role_stage": {ROLE_KEYS[str(r)]: {key(s): fmt_int(row[s]) for s in STAGES}
-                       for r, row in stats["role_stage"].set_index("role_category").iterrows()},
-        "early": {"n": fmt_int(early["n"]), "pct": fmt_pct(early["percent"]),
-                  "ci": f"{fmt_pct(early['ci_low'])}–{fmt_pct(early['ci_high'])}"},
+        "outcome": {
+            key(str(b)): {"n": fmt_int(r["n"]), "pct": fmt_pct(r["percent"])}
+            for b, r in stats["outcomes_ci"].set_index("beneficiary").iterrows()
+        },
+        "role_stage": {
+            ROLE_KEYS[str(r)]: {key(s): fmt_int(row[s]) for s in STAGES}
+            for r, row in stats["role_stage"].set_index("role_category").iterrows()
+        },
+        "early": {
+            "n": fmt_int(early["n"]),
+            "pct": fmt_pct(early["percent"]),
+            "ci": f"{fmt_pct(early['ci_low'])}–{fmt_pct(early['ci_high'])}",
+        },
     }
 
 
 def qualitative_variables(
-    participants: pd.DataFrame, segments: pd.DataFrame, tallies: Mapping[str, pd.DataFrame],
+    participants: pd.DataFrame,
+    segments: pd.DataFrame,
+    tallies: Mapping[str, pd.DataFrame],
     group: str,
 ) -> dict[str, Any]:
     """Variables of Study 2 or 3: sample, themes with tallies and coverage.
@@ -191,8 +235,11 @@ def _theme_voices(row: pd.Series, order: list[str], word: str) -> dict[str, str]
     voiced = [g for g in order if share[g] > 0]
     top, low = max(share.values()), min(share.values())
     if top == low:
-        return {"voiced_in": f"every {word}", "widest": f"every {word} alike",
-                "narrowest": f"every {word} alike"}
+        return {
+            "voiced_in": f"every {word}",
+            "widest": f"every {word} alike",
+            "narrowest": f"every {word} alike",
+        }
     return {
         "voiced_in": f"every {word}" if len(voiced) == len(order) else join_words(voiced),
         "widest": join_words([g for g in order if share[g] == top]),
@@ -204,24 +251,34 @@ def synthesis_variables(matrix: pd.DataFrame, shares: pd.DataFrame) -> dict[str,
     """Where on the service cycle each study's evidence concentrates."""
     s = shares.set_index("stage")
     m = matrix.set_index("stage")
-    columns = {"Study 1": "study1 articles", "Study 2": "study2 segments",
-               "Study 3": "study3 segments"}
+    columns = {
+        "Study 1": "study1 articles",
+        "Study 2": "study2 segments",
+        "Study 3": "study3 segments",
+    }
     out: dict[str, Any] = {}
     for study, col in columns.items():
         if study in s and col in m:
             top = s[study].idxmax()
             # from the counts, not the rounded shares, so the share is rounded once
             early = 100 * m.loc[["co-commissioning", "co-design"], col].sum() / m[col].sum()
-            out[key(study)] = {"top_stage": str(top), "top_pct": fmt_pct(s.loc[top, study]),
-                               "early_pct": fmt_pct(early)}
+            out[key(study)] = {
+                "top_stage": str(top),
+                "top_pct": fmt_pct(s.loc[top, study]),
+                "early_pct": fmt_pct(early),
+            }
     return out
 
 
 # ----------------------------------------------------------------------------- tables
 
 
-STAGE_ABBREVIATIONS = {"co-commissioning": "CC", "co-design": "CD", "co-delivery": "DL",
-                       "co-assessment": "CA"}
+STAGE_ABBREVIATIONS = {
+    "co-commissioning": "CC",
+    "co-design": "CD",
+    "co-delivery": "DL",
+    "co-assessment": "CA",
+}
 """Short stage codes for the one-row-per-source table, explained in its note."""
 
 
@@ -237,23 +294,35 @@ def sources_table(sources: pd.DataFrame) -> str:
     published review.
     """
     stages = sources["stages"].map(
-        lambda v: ", ".join(STAGE_ABBREVIATIONS[s.strip()] for s in str(v).split(";")
-                            if s.strip()))
-    body = pd.DataFrame({
-        "Source": sources["article_id"], "Year": sources["year"].map(str),
-        "Country": sources["country"], "Design": sources["design"],
-        "Sector": sources["sector"], "Setting": sources["setting"],
-        "Role category": sources["role_category"], "Stages": stages,
-    })
-    note = ("Stages: CC co-commissioning, CD co-design, DL co-delivery, CA co-assessment. Role "
-            "categories: *pre-determined services* = providers of pre-determined services, "
-            "*peer support* = providers of peer support, *co-creation partner* = partners in "
-            "co-creation. The rows are synthetic records generated for this compendium, not the "
-            "articles included in the published review.")
+        lambda v: ", ".join(STAGE_ABBREVIATIONS[s.strip()] for s in str(v).split(";") if s.strip())
+    )
+    body = pd.DataFrame(
+        {
+            "Source": sources["article_id"],
+            "Year": sources["year"].map(str),
+            "Country": sources["country"],
+            "Design": sources["design"],
+            "Sector": sources["sector"],
+            "Setting": sources["setting"],
+            "Role category": sources["role_category"],
+            "Stages": stages,
+        }
+    )
+    note = (
+        "Stages: CC co-commissioning, CD co-design, DL co-delivery, CA co-assessment. Role "
+        "categories: *pre-determined services* = providers of pre-determined services, "
+        "*peer support* = providers of peer support, *co-creation partner* = partners in "
+        "co-creation. The rows are synthetic records generated for this compendium, not the "
+        "articles included in the published review."
+    )
     return markdown_table(
-        body, f"All {fmt_int(len(sources))} included sources of evidence and their charted "
-        "characteristics (SYNTHETIC records)", "s1-sources",
-        align=["l", "r", "l", "l", "l", "l", "l", "l"], note=note)
+        body,
+        f"All {fmt_int(len(sources))} included sources of evidence and their charted "
+        "characteristics (SYNTHETIC records)",
+        "s1-sources",
+        align=["l", "r", "l", "l", "l", "l", "l", "l"],
+        note=note,
+    )
 
 
 def study1_tables(
@@ -267,50 +336,77 @@ def study1_tables(
     tables: dict[str, str] = {}
     ft = flow_table(flow)
     tables["s1-flow"] = markdown_table(
-        ft.assign(n=ft["n"].map(fmt_int)), "Records through the review (PRISMA 2020 counts)",
-        "s1-flow", headers={"box": "Stage", "n": "n"}, align=["l", "r"])
+        ft.assign(n=ft["n"].map(fmt_int)),
+        "Records through the review (PRISMA 2020 counts)",
+        "s1-flow",
+        headers={"box": "Stage", "n": "n"},
+        align=["l", "r"],
+    )
     rows = []
-    for name, col, df in [("Period", "period", tallies["period"]),
-                          ("Design", "design", tallies["design"]),
-                          ("Sector", "sector", tallies["sector"]),
-                          ("Setting", "setting", tallies["setting"]),
-                          ("Country", "country", tallies["country"])]:
+    for name, col, df in [
+        ("Period", "period", tallies["period"]),
+        ("Design", "design", tallies["design"]),
+        ("Sector", "sector", tallies["sector"]),
+        ("Setting", "setting", tallies["setting"]),
+        ("Country", "country", tallies["country"]),
+    ]:
         for i, r in enumerate(df.itertuples(index=False)):
-            rows.append({"Characteristic": name if i == 0 else "",
-                         "Category": str(getattr(r, col)), "n": fmt_int(r.n),
-                         "%": fmt_pct(r.percent)})
+            rows.append(
+                {
+                    "Characteristic": name if i == 0 else "",
+                    "Category": str(getattr(r, col)),
+                    "n": fmt_int(r.n),
+                    "%": fmt_pct(r.percent),
+                }
+            )
     tables["s1-characteristics"] = markdown_table(
-        pd.DataFrame(rows), f"Characteristics of the {fmt_int(flow.included)} included articles",
-        "s1-characteristics", align=["l", "l", "r", "r"])
+        pd.DataFrame(rows),
+        f"Characteristics of the {fmt_int(flow.included)} included articles",
+        "s1-characteristics",
+        align=["l", "l", "r", "r"],
+    )
     role = stats["role_ci"]
     rs = stats["role_stage"].set_index("role_category")
-    body = pd.DataFrame({"Role category": [ROLE_LABELS[r] for r in role["role_category"]],
-                         **_n_pct(role)})
+    body = pd.DataFrame(
+        {"Role category": [ROLE_LABELS[r] for r in role["role_category"]], **_n_pct(role)}
+    )
     for s in STAGES:
         body[s] = [fmt_int(rs.loc[r, s]) for r in role["role_category"]]
     tables["s1-roles"] = markdown_table(
-        body, "Peer-worker role categories and the service-cycle stages they took part in",
-        "s1-roles", align=["l", "r", "r", "r", "r", "r", "r"],
+        body,
+        "Peer-worker role categories and the service-cycle stages they took part in",
+        "s1-roles",
+        align=["l", "r", "r", "r", "r", "r", "r"],
         note="n and % of the included articles; stage columns count articles within each role"
-             " category, and an article can report several stages.")
+        " category, and an article can report several stages.",
+    )
     st = stats["stage_ci"]
     tables["s1-stages"] = markdown_table(
         pd.DataFrame({"Stage": st["stage"], **_n_pct(st)}),
-        "Articles reporting peer workers in each stage of the service cycle", "s1-stages",
-        align=["l", "r", "r"], note="% of the included articles; an article can report several"
-                                    " stages, so the percentages do not sum to 100.")
+        "Articles reporting peer workers in each stage of the service cycle",
+        "s1-stages",
+        align=["l", "r", "r"],
+        note="% of the included articles; an article can report several"
+        " stages, so the percentages do not sum to 100.",
+    )
     oc = stats["outcomes_ci"]
     tables["s1-outcomes"] = markdown_table(
         pd.DataFrame({"Beneficiary": oc["beneficiary"], **_n_pct(oc)}),
-        "Outcomes described, by beneficiary", "s1-outcomes", align=["l", "r", "r"],
-        note="% of the included articles; an article can describe outcomes for several groups.")
+        "Outcomes described, by beneficiary",
+        "s1-outcomes",
+        align=["l", "r", "r"],
+        note="% of the included articles; an article can describe outcomes for several groups.",
+    )
     tables["s1-sources"] = sources_table(tallies["sources"])
     return tables
 
 
 def qualitative_tables(
-    prefix: str, tallies: Mapping[str, pd.DataFrame], group_label: str,
-    participants: pd.DataFrame, group: str,
+    prefix: str,
+    tallies: Mapping[str, pd.DataFrame],
+    group_label: str,
+    participants: pd.DataFrame,
+    group: str,
 ) -> dict[str, str]:
     """Theme / subtheme tallies with coverage, and the theme × group table (descriptive)."""
     subs = tallies["subthemes"]
@@ -318,27 +414,48 @@ def qualitative_tables(
     rows = []
     for theme in dict.fromkeys(subs["theme"]):
         t = themes.loc[theme]
-        rows.append({"Theme / subtheme": f"**{theme}**", "Meaning units": fmt_int(t["segments"]),
-                     "Participants": f"{int(t['participants'])} of {int(t['of'])}"})
+        rows.append(
+            {
+                "Theme / subtheme": f"**{theme}**",
+                "Meaning units": fmt_int(t["segments"]),
+                "Participants": f"{int(t['participants'])} of {int(t['of'])}",
+            }
+        )
         for s in subs[subs["theme"] == theme].itertuples(index=False):
-            rows.append({"Theme / subtheme": f"— {s.subtheme}",
-                         "Meaning units": fmt_int(s.segments),
-                         "Participants": f"{s.participants} of {s.of}"})
-    out = {f"{prefix}-themes": markdown_table(
-        pd.DataFrame(rows), "Themes and subthemes: meaning units and participants contributing",
-        f"{prefix}-themes", align=["l", "r", "r"])}
+            rows.append(
+                {
+                    "Theme / subtheme": f"— {s.subtheme}",
+                    "Meaning units": fmt_int(s.segments),
+                    "Participants": f"{s.participants} of {s.of}",
+                }
+            )
+    out = {
+        f"{prefix}-themes": markdown_table(
+            pd.DataFrame(rows),
+            "Themes and subthemes: meaning units and participants contributing",
+            f"{prefix}-themes",
+            align=["l", "r", "r"],
+        )
+    }
     by = tallies["by_group"].set_index("theme")
     cov = tallies["coverage_by_group"].set_index("theme")
     sizes = participants[group].value_counts(sort=False)
     table = pd.DataFrame({"Theme": list(by.index)})
     for g in by.columns:
         table[f"{g} (n = {int(sizes[g])})"] = [
-            f"{int(by.loc[t, g])} ({cov.loc[t, g]})" for t in by.index]
-    note = ("Cells: meaning units (participants contributing / group size). The counts describe"
-            " the material; they are not tested, since meaning units are nested in participants.")
+            f"{int(by.loc[t, g])} ({cov.loc[t, g]})" for t in by.index
+        ]
+    note = (
+        "Cells: meaning units (participants contributing / group size). The counts describe"
+        " the material; they are not tested, since meaning units are nested in participants."
+    )
     out[f"{prefix}-groups"] = markdown_table(
-        table, f"Meaning units per theme by {group_label}", f"{prefix}-groups",
-        align=["l"] + ["r"] * (table.shape[1] - 1), note=note)
+        table,
+        f"Meaning units per theme by {group_label}",
+        f"{prefix}-groups",
+        align=["l"] + ["r"] * (table.shape[1] - 1),
+        note=note,
+    )
     return out
 
 
@@ -347,17 +464,27 @@ def synthesis_tables(matrix: pd.DataFrame) -> dict[str, str]:
     cols = {"stage": "Stage"}
     for r in ROLE_CATEGORIES:
         cols[f"study1 {r}"] = f"S1: {ROLE_LABELS[r]}"
-    cols.update({"study2 segments": "S2: meaning units", "study2 participants": "S2: managers",
-                 "study3 segments": "S3: meaning units",
-                 "study3 participants": "S3: participants"})
+    cols.update(
+        {
+            "study2 segments": "S2: meaning units",
+            "study2 participants": "S2: managers",
+            "study3 segments": "S3: meaning units",
+            "study3 participants": "S3: participants",
+        }
+    )
     m = matrix[[c for c in cols if c in matrix]].rename(columns=cols)
     for c in m.columns[1:]:
         m[c] = m[c].map(fmt_int)
-    return {"synthesis": markdown_table(
-        m, "Evidence from the three studies on each stage of the service cycle", "synthesis",
-        align=["l"] + ["r"] * (m.shape[1] - 1),
-        note="S1 counts articles by role category; S2 and S3 count meaning units placed on the"
-             " cycle through their subtheme, and the participants behind them.")}
+    return {
+        "synthesis": markdown_table(
+            m,
+            "Evidence from the three studies on each stage of the service cycle",
+            "synthesis",
+            align=["l"] + ["r"] * (m.shape[1] - 1),
+            note="S1 counts articles by role category; S2 and S3 count meaning units placed on the"
+            " cycle through their subtheme, and the participants behind them.",
+        )
+    }
 
 
 def checklist_table(name: str, spec: Mapping[str, Any]) -> str:
@@ -378,8 +505,9 @@ def checklist_table(name: str, spec: Mapping[str, Any]) -> str:
         note = for_doc(it.get("note"), None)
         if note:
             where.append(str(note))
-        rows.append({"Item": str(it["item"]), "Topic": it["topic"],
-                     "Reported in": "; ".join(where) or "—"})
+        rows.append(
+            {"Item": str(it["item"]), "Topic": it["topic"], "Reported in": "; ".join(where) or "—"}
+        )
     return markdown_table(pd.DataFrame(rows), spec["caption"], name, align=["r", "l", "l"])
 
 
@@ -412,27 +540,43 @@ def reliability_variables(summary: Mapping[str, Any], segments: int) -> dict[str
 def reliability_table(prefix: str, table: pd.DataFrame, summary: Mapping[str, Any]) -> str:
     """Agreement per code group and overall on the double-coded meaning units."""
     coders = list(summary.get("coders", []))
-    rows = [{"Code group": f"{r.code}", "Agreement (%)": fmt_pct(r.agree_pct or 0),
-             "Cohen's κ": _stat(r.cohen_kappa), "Fleiss' κ": _stat(r.fleiss_kappa),
-             "Krippendorff's α": _stat(r.krippendorff_alpha)}
-            for r in table.itertuples(index=False)]
+    rows = [
+        {
+            "Code group": f"{r.code}",
+            "Agreement (%)": fmt_pct(r.agree_pct or 0),
+            "Cohen's κ": _stat(r.cohen_kappa),
+            "Fleiss' κ": _stat(r.fleiss_kappa),
+            "Krippendorff's α": _stat(r.krippendorff_alpha),
+        }
+        for r in table.itertuples(index=False)
+    ]
     cohen = summary.get("cohen_overall") or {}
     fleiss = summary.get("fleiss_overall") or {}
-    rows.append({"Code group": "**All code groups (nominal)**",
-                 "Agreement (%)": fmt_pct(cohen.get("agree_pct") or 0),
-                 "Cohen's κ": _stat(cohen.get("kappa")), "Fleiss' κ": _stat(fleiss.get("kappa")),
-                 "Krippendorff's α": _stat((summary.get("krippendorff_alpha") or {})
-                                           .get("alpha"))})
+    rows.append(
+        {
+            "Code group": "**All code groups (nominal)**",
+            "Agreement (%)": fmt_pct(cohen.get("agree_pct") or 0),
+            "Cohen's κ": _stat(cohen.get("kappa")),
+            "Fleiss' κ": _stat(fleiss.get("kappa")),
+            "Krippendorff's α": _stat((summary.get("krippendorff_alpha") or {}).get("alpha")),
+        }
+    )
     pair = " and ".join(cohen.get("coders", coders[:2]))
-    note = (f"Unit of analysis: the meaning unit; {fmt_int(summary.get('units_double_coded', 0))}"
-            f" units coded independently by {len(coders)} coders. Per code group, each coder's"
-            " decision is whether the code group applies to the unit; overall, which code group"
-            f" the unit was given. Cohen's κ compares {pair}; Fleiss' κ and Krippendorff's α"
-            " (nominal) use every coder; — marks a code group without variation on these units"
-            " (applied by no coder, or by every coder to every unit), where κ is undefined.")
-    return markdown_table(pd.DataFrame(rows), "Intercoder reliability on the double-coded "
-                          "meaning units", f"{prefix}-reliability",
-                          align=["l", "r", "r", "r", "r"], note=note)
+    note = (
+        f"Unit of analysis: the meaning unit; {fmt_int(summary.get('units_double_coded', 0))}"
+        f" units coded independently by {len(coders)} coders. Per code group, each coder's"
+        " decision is whether the code group applies to the unit; overall, which code group"
+        f" the unit was given. Cohen's κ compares {pair}; Fleiss' κ and Krippendorff's α"
+        " (nominal) use every coder; — marks a code group without variation on these units"
+        " (applied by no coder, or by every coder to every unit), where κ is undefined."
+    )
+    return markdown_table(
+        pd.DataFrame(rows),
+        "Intercoder reliability on the double-coded meaning units",
+        f"{prefix}-reliability",
+        align=["l", "r", "r", "r", "r"],
+        note=note,
+    )
 
 
 def hierarchy_table(prefix: str, hierarchy: pd.DataFrame, group_label: str) -> str:
@@ -441,18 +585,29 @@ def hierarchy_table(prefix: str, hierarchy: pd.DataFrame, group_label: str) -> s
     nodes = hierarchy[hierarchy["group"] == "all"].reset_index(drop=True)
     indent = {"theme": "**{}**", "subgroup": "— {}", "code group": "— — {}"}
     name = {"theme": "theme", "subgroup": "subtheme", "code group": "code"}
-    table = pd.DataFrame({"Theme / subgroup / code group": [
-        indent[n.level].format(getattr(n, name[n.level])) for n in nodes.itertuples()]})
+    table = pd.DataFrame(
+        {
+            "Theme / subgroup / code group": [
+                indent[n.level].format(getattr(n, name[n.level])) for n in nodes.itertuples()
+            ]
+        }
+    )
     for g in groups:
         part = hierarchy[hierarchy["group"] == g].reset_index(drop=True)
         head = "All" if g == "all" else g
-        table[head] = [f"{int(r.units)} ({fmt_pct(r.coverage_pct)}%)"
-                       for r in part.itertuples()]
-    note = ("Cells: meaning units (coverage: the share of the group's coded text, in "
-            "characters, that lies in the node).")
-    return markdown_table(table, f"Systematic text condensation: meaning units and coverage at"
-                          f" each level, overall and by {group_label}", f"{prefix}-hierarchy",
-                          align=["l"] + ["r"] * len(groups), note=note)
+        table[head] = [f"{int(r.units)} ({fmt_pct(r.coverage_pct)}%)" for r in part.itertuples()]
+    note = (
+        "Cells: meaning units (coverage: the share of the group's coded text, in "
+        "characters, that lies in the node)."
+    )
+    return markdown_table(
+        table,
+        f"Systematic text condensation: meaning units and coverage at"
+        f" each level, overall and by {group_label}",
+        f"{prefix}-hierarchy",
+        align=["l"] + ["r"] * len(groups),
+        note=note,
+    )
 
 
 def _voiced(row: Any, noun: str, group_label: str) -> str:
@@ -462,21 +617,34 @@ def _voiced(row: Any, noun: str, group_label: str) -> str:
     counts = {g: tuple(int(x) for x in t.split(" of ")) for g, t in parts}
     share = {g: n / m if m else 0.0 for g, (n, m) in counts.items()}
     spoke = [g for g in counts if counts[g][0] > 0]
-    where = (f"in every {group_label}" if len(spoke) == len(parts)
-             else f"only in {join_words(spoke)}" if spoke else "in no group")
-    text = (f"Voiced by {fmt_int(row.voiced_by)} of {fmt_int(row.of)} {noun}, {where} "
-            f"({row.by_group}); {fmt_int(row.units)} meaning units.")
+    where = (
+        f"in every {group_label}"
+        if len(spoke) == len(parts)
+        else f"only in {join_words(spoke)}"
+        if spoke
+        else "in no group"
+    )
+    text = (
+        f"Voiced by {fmt_int(row.voiced_by)} of {fmt_int(row.of)} {noun}, {where} "
+        f"({row.by_group}); {fmt_int(row.units)} meaning units."
+    )
     top, low = max(share.values()), min(share.values())
     if top == low:
         return text + f" Voiced equally widely in every {group_label}."
     widest = join_words([g for g in counts if share[g] == top])
     narrowest = join_words([g for g in counts if share[g] == low])
-    return text + (f" Most widely voiced in {widest}, least widely in {narrowest} (share of"
-                   " members contributing).")
+    return text + (
+        f" Most widely voiced in {widest}, least widely in {narrowest} (share of"
+        " members contributing)."
+    )
 
 
 def quotation_blocks(
-    condensates: pd.DataFrame, bank: pd.DataFrame, rule: str, synthetic: bool, noun: str,
+    condensates: pd.DataFrame,
+    bank: pd.DataFrame,
+    rule: str,
+    synthetic: bool,
+    noun: str,
     group_label: str,
 ) -> dict[int, str]:
     """Markdown per theme (numbered in codebook order): the STC report of each subgroup.
@@ -494,11 +662,14 @@ def quotation_blocks(
         parts = []
         for c in condensates[condensates["theme"] == theme].itertuples(index=False):
             quotes = bank[(bank["theme"] == theme) & (bank["subtheme"] == c.subtheme)]
-            lines = [f"### {c.subtheme} {{.unnumbered}}\n",
-                     f"*Condensate{ctag}:* \u201c{c.condensate}\u201d\n",
-                     _voiced(c, noun, group_label) + "\n"]
-            lines += [f"> {q.text}\n>\n> — {q.quote_label}{tag}\n" for q in
-                      quotes.itertuples(index=False)]
+            lines = [
+                f"### {c.subtheme} {{.unnumbered}}\n",
+                f"*Condensate{ctag}:* \u201c{c.condensate}\u201d\n",
+                _voiced(c, noun, group_label) + "\n",
+            ]
+            lines += [
+                f"> {q.text}\n>\n> — {q.quote_label}{tag}\n" for q in quotes.itertuples(index=False)
+            ]
             parts.append("\n".join(lines))
         blocks[i] = "\n".join(parts)
     blocks[0] = f"Quotations were chosen by a fixed rule: {rule[0].lower()}{rule[1:]}\n"

@@ -13,14 +13,23 @@ BENEFICIARIES = ("service users", "peer workers", "professionals", "organisation
 
 #: Figure titles and axis labels, by figure (the captions are in the documents).
 FIGURE_TEXT: dict[str, dict[str, str]] = {
-    "s1-role-stage": {"title": "Articles by role category and service-cycle stage",
-                      "xlabel": "Service-cycle stage"},
-    "s1-years": {"title": "Included articles per publication year",
-                 "xlabel": "Publication year", "ylabel": "Articles"},
-    "study2-groups": {"title": "Meaning units per theme, by focus group",
-                      "ylabel": "Meaning units"},
-    "study3-groups": {"title": "Meaning units per finding, by participant group",
-                      "ylabel": "Meaning units"},
+    "s1-role-stage": {
+        "title": "Articles by role category and service-cycle stage",
+        "xlabel": "Service-cycle stage",
+    },
+    "s1-years": {
+        "title": "Included articles per publication year",
+        "xlabel": "Publication year",
+        "ylabel": "Articles",
+    },
+    "study2-groups": {
+        "title": "Meaning units per theme, by focus group",
+        "ylabel": "Meaning units",
+    },
+    "study3-groups": {
+        "title": "Meaning units per finding, by participant group",
+        "ylabel": "Meaning units",
+    },
     "synthesis": {"title": "Share of each study's evidence per service-cycle stage (%)"},
 }
 #: Legend of the publication-year bars: articles without / with an early (co-creation) stage.

@@ -28,13 +28,23 @@ def clean_study1(extraction: str | Path, prisma: str | Path) -> tuple[pd.DataFra
     counts = read_table(prisma, schema_path("prisma"))
     included = flow_from_counts(counts, label=str(prisma)).included
     if len(articles) != included:
-        raise InputError([Problem(str(extraction), None, None, f"{len(articles)} articles",
-                                  f"{included} (the 'included' box of {prisma})")])
+        raise InputError(
+            [
+                Problem(
+                    str(extraction),
+                    None,
+                    None,
+                    f"{len(articles)} articles",
+                    f"{included} (the 'included' box of {prisma})",
+                )
+            ]
+        )
     return articles.sort_values("article_id", kind="mergesort").reset_index(drop=True), counts
 
 
-def clean_study(participants: str | Path, codebook: str | Path,
-                segments: str | Path) -> StudyTables:
+def clean_study(
+    participants: str | Path, codebook: str | Path, segments: str | Path
+) -> StudyTables:
     """Participants, codebook and segments of a qualitative study, cross-checked."""
     t = validate_study_tables(participants, codebook, segments)
     return StudyTables(
@@ -49,13 +59,24 @@ def clean_stage_map(path: str | Path, codebooks: dict[str, pd.DataFrame]) -> pd.
     smap = read_table(path, schema_path("stage_map"))
     problems = []
     for study, cb in sorted(codebooks.items()):
-        placed = set(zip(smap.loc[smap["study"] == study, "theme"],
-                         smap.loc[smap["study"] == study, "subtheme"], strict=True))
+        placed = set(
+            zip(
+                smap.loc[smap["study"] == study, "theme"],
+                smap.loc[smap["study"] == study, "subtheme"],
+                strict=True,
+            )
+        )
         for theme, sub in dict.fromkeys(zip(cb["theme"], cb["subtheme"], strict=True)):
             if (theme, sub) not in placed:
-                problems.append(Problem(str(path), None, "subtheme",
-                                        f"no row for {study} subtheme '{sub}' (theme '{theme}')",
-                                        "one row per subtheme of the study's codebook"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        None,
+                        "subtheme",
+                        f"no row for {study} subtheme '{sub}' (theme '{theme}')",
+                        "one row per subtheme of the study's codebook",
+                    )
+                )
     if problems:
         raise InputError(problems)
     return smap

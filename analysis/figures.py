@@ -37,8 +37,9 @@ def save(fig: Figure, svg: str | Path, png: str | Path) -> None:
     # the SVG hash salt (clip-path ids) is read at save time, so RC must be active here too
     with plt.rc_context(RC):
         buf = io.BytesIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None},
-                    bbox_inches="tight")
+        fig.savefig(
+            buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight"
+        )
         write_bytes(buf.getvalue(), svg)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=200, metadata={"Software": None}, bbox_inches="tight")
@@ -71,8 +72,14 @@ def heatmap(
         top = np.nanmax(values) if values.size else 0
         for (i, j), v in np.ndenumerate(values):
             text = fmt.format(int(v)) if fmt == "{:d}" else fmt.format(v)
-            ax.text(j, i, text, ha="center", va="center",
-                    color="white" if top and v > 0.6 * top else "black")
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                color="white" if top and v > 0.6 * top else "black",
+            )
         ax.set_title(title, loc="left")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
@@ -91,8 +98,14 @@ def stacked_bars(
         bottom = np.zeros(len(table))
         x = np.arange(len(table))
         for k, col in enumerate(table.columns):
-            ax.bar(x, table[col].to_numpy(), bottom=bottom, color=PALETTE[k % len(PALETTE)],
-                   label=labels[k], width=0.8)
+            ax.bar(
+                x,
+                table[col].to_numpy(),
+                bottom=bottom,
+                color=PALETTE[k % len(PALETTE)],
+                label=labels[k],
+                width=0.8,
+            )
             bottom += table[col].to_numpy()
         step = max(1, len(table) // 13)
         ax.set_xticks(x[::step], [str(v) for v in table.index[::step]], rotation=0)
@@ -112,13 +125,19 @@ def grouped_bars(table: pd.DataFrame, title: str, *, ylabel: str) -> Figure:
         h = 0.8 / n
         y = np.arange(len(table))
         for k, col in enumerate(table.columns):
-            ax.barh(y + (k - (n - 1) / 2) * h, table[col].to_numpy(), height=h,
-                    color=PALETTE[k % len(PALETTE)], label=str(col))
+            ax.barh(
+                y + (k - (n - 1) / 2) * h,
+                table[col].to_numpy(),
+                height=h,
+                color=PALETTE[k % len(PALETTE)],
+                label=str(col),
+            )
         ax.set_yticks(y, [_wrap(str(i), 34) for i in table.index])
         ax.invert_yaxis()
         ax.set_xlabel(ylabel)
         ax.set_title(title, loc="left")
         # outside the axes, so that it never covers a bar
-        ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1),
-                  borderaxespad=0)
+        ax.legend(
+            frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0
+        )
     return fig

@@ -27,7 +27,8 @@ def mask(value: object, limit: int = _LIMIT) -> str:
     cell; the content does not. Long values are cut to ``limit`` characters.
     """
     text = unicodedata.normalize("NFC", str(value))
-    text = "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} else ch
-                   for ch in text)
+    text = "".join(
+        " " if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} else ch for ch in text
+    )
     masked = _WORD.sub(lambda m: _mask_word(m.group()), text)
     return masked if len(masked) <= limit else masked[: limit - 1] + "…"

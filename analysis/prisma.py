@@ -11,8 +11,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-SINGLE = ("removed_duplicates", "removed_other", "screened", "excluded_screening", "sought",
-          "not_retrieved", "assessed", "included")
+SINGLE = (
+    "removed_duplicates",
+    "removed_other",
+    "screened",
+    "excluded_screening",
+    "sought",
+    "not_retrieved",
+    "assessed",
+    "included",
+)
 
 
 class PrismaError(ValueError):
@@ -56,8 +64,12 @@ def flow_from_counts(counts: pd.DataFrame, *, label: str = "prisma.csv") -> Flow
         return {str(i): int(v) for i, v in zip(part["item"], part["n"], strict=True)}
 
     single = {s: int(n.loc[n["stage"] == s, "n"].sum()) for s in SINGLE}
-    flow = Flow(databases=items("identified_database"), other_sources=items("identified_other"),
-                exclusion_reasons=items("excluded_reason"), **single)
+    flow = Flow(
+        databases=items("identified_database"),
+        other_sources=items("identified_other"),
+        exclusion_reasons=items("excluded_reason"),
+        **single,
+    )
     check(flow, label=label)
     return flow
 
@@ -65,14 +77,25 @@ def flow_from_counts(counts: pd.DataFrame, *, label: str = "prisma.csv") -> Flow
 def check(flow: Flow, *, label: str = "prisma.csv") -> None:
     """Every PRISMA 2020 identity; all failures are reported together."""
     rules = [
-        ("screened", flow.screened,
-         "identified − duplicates − other removals",
-         flow.identified - flow.removed_duplicates - flow.removed_other),
-        ("sought", flow.sought, "screened − excluded at screening",
-         flow.screened - flow.excluded_screening),
+        (
+            "screened",
+            flow.screened,
+            "identified − duplicates − other removals",
+            flow.identified - flow.removed_duplicates - flow.removed_other,
+        ),
+        (
+            "sought",
+            flow.sought,
+            "screened − excluded at screening",
+            flow.screened - flow.excluded_screening,
+        ),
         ("assessed", flow.assessed, "sought − not retrieved", flow.sought - flow.not_retrieved),
-        ("included", flow.included, "assessed − excluded with reasons",
-         flow.assessed - flow.excluded_full_text),
+        (
+            "included",
+            flow.included,
+            "assessed − excluded with reasons",
+            flow.assessed - flow.excluded_full_text,
+        ),
     ]
     problems = [
         f"{label}: box '{box}' holds {value:,} but {rule} gives {expected:,}"

@@ -31,12 +31,12 @@ from analysis.prisma import Flow
 
 FONT_SIZE = 7.5
 HEADER_SIZE = 8.0
-PAD = 0.08          # inner margin of a box, inches
-BAND_W = 0.3        # width of the rotated phase bands
-BAND_GAP = 0.15     # between a band and the main column
-COL_GAP = 0.35      # between columns (room for the horizontal arrows)
-ROW_GAP = 0.3       # between rows (room for the vertical arrows)
-JOIN_GAP = 0.2      # from the identification boxes down to where their streams merge
+PAD = 0.08  # inner margin of a box, inches
+BAND_W = 0.3  # width of the rotated phase bands
+BAND_GAP = 0.15  # between a band and the main column
+COL_GAP = 0.35  # between columns (room for the horizontal arrows)
+ROW_GAP = 0.3  # between rows (room for the vertical arrows)
+JOIN_GAP = 0.2  # from the identification boxes down to where their streams merge
 HEADER = (0.12, 0.42)  # y range of the column headers; the boxes start at y = 0
 SECTION_GAP = 0.35  # between the identification, screening and included sections
 WIDTH = {"main": 2.3, "side": 2.5, "other": 1.8}
@@ -55,8 +55,7 @@ def _n(value: int) -> str:
 
 
 def _width_in(text: str, size: float, bold: bool = False) -> float:
-    prop = FontProperties(family=RC["font.family"], size=size,
-                          weight="bold" if bold else "normal")
+    prop = FontProperties(family=RC["font.family"], size=size, weight="bold" if bold else "normal")
     width, _, _ = text_to_path.get_text_width_height_descent(text, prop, ismath=False)
     return width / 72.0
 
@@ -107,32 +106,42 @@ def _contents(flow: Flow) -> dict[str, str]:
     text = {
         "identified": _lines(
             [f"Records identified from databases {_n(databases)}:"]
-            + [f"{INDENT}{name} {_n(v)}" for name, v in flow.databases.items()], main),
-        "removed": _lines(["Records removed before screening:",
-                           f"{INDENT}Duplicate records removed {_n(flow.removed_duplicates)}",
-                           f"{INDENT}Records removed for other reasons {_n(flow.removed_other)}"],
-                          side),
+            + [f"{INDENT}{name} {_n(v)}" for name, v in flow.databases.items()],
+            main,
+        ),
+        "removed": _lines(
+            [
+                "Records removed before screening:",
+                f"{INDENT}Duplicate records removed {_n(flow.removed_duplicates)}",
+                f"{INDENT}Records removed for other reasons {_n(flow.removed_other)}",
+            ],
+            side,
+        ),
         "screened": _lines([f"Records screened {_n(flow.screened)}"], main),
         "excluded": _lines([f"Records excluded {_n(flow.excluded_screening)}"], side),
         "sought": _lines([f"Reports sought for retrieval {_n(flow.sought)}"], main),
         "not_retrieved": _lines([f"Reports not retrieved {_n(flow.not_retrieved)}"], side),
         "assessed": _lines([f"Reports assessed for eligibility {_n(flow.assessed)}"], main),
-        "reasons": _lines([f"Reports excluded {_n(flow.excluded_full_text)}:"]
-                          + [f"{INDENT}{k} {_n(v)}" for k, v in flow.exclusion_reasons.items()],
-                          side),
+        "reasons": _lines(
+            [f"Reports excluded {_n(flow.excluded_full_text)}:"]
+            + [f"{INDENT}{k} {_n(v)}" for k, v in flow.exclusion_reasons.items()],
+            side,
+        ),
         "included": _lines([f"Studies included in review {_n(flow.included)}"], main),
     }
     if flow.other_sources:
         text["other"] = _lines(
             [f"Records identified from other sources {_n(sum(flow.other_sources.values()))}:"]
-            + [f"{INDENT}{name} {_n(v)}" for name, v in flow.other_sources.items()], other)
+            + [f"{INDENT}{name} {_n(v)}" for name, v in flow.other_sources.items()],
+            other,
+        )
     return text
 
 
 @dataclass
 class _Box:
-    x: float      # left edge
-    top: float    # top edge (y grows upwards; the layout runs downwards from 0)
+    x: float  # left edge
+    top: float  # top edge (y grows upwards; the layout runs downwards from 0)
     w: float
     h: float
 
@@ -154,9 +163,21 @@ class _Box:
 
 
 def _arrow(ax: plt.Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
-    ax.annotate("", xy=end, xytext=start, annotation_clip=False, clip_on=False,
-                arrowprops={"arrowstyle": "-|>", "color": EDGE, "lw": LINE_W,
-                            "shrinkA": 0, "shrinkB": 0, "mutation_scale": 9})
+    ax.annotate(
+        "",
+        xy=end,
+        xytext=start,
+        annotation_clip=False,
+        clip_on=False,
+        arrowprops={
+            "arrowstyle": "-|>",
+            "color": EDGE,
+            "lw": LINE_W,
+            "shrinkA": 0,
+            "shrinkB": 0,
+            "mutation_scale": 9,
+        },
+    )
 
 
 def draw_flow(flow: Flow) -> Figure:
@@ -166,16 +187,39 @@ def draw_flow(flow: Flow) -> Figure:
         ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
         ax.set_axis_off()
         renderer = fig.canvas.get_renderer()
-        texts = {key: ax.text(0, 0, value, fontsize=FONT_SIZE, ha="left", va="center",
-                              multialignment="left", linespacing=1.3, zorder=3)
-                 for key, value in _contents(flow).items()}
-        height = {key: t.get_window_extent(renderer).height / fig.dpi + 2 * PAD
-                  for key, t in texts.items()}
+        texts = {
+            key: ax.text(
+                0,
+                0,
+                value,
+                fontsize=FONT_SIZE,
+                ha="left",
+                va="center",
+                multialignment="left",
+                linespacing=1.3,
+                zorder=3,
+            )
+            for key, value in _contents(flow).items()
+        }
+        height = {
+            key: t.get_window_extent(renderer).height / fig.dpi + 2 * PAD
+            for key, t in texts.items()
+        }
         boxes = _layout(flow, height)
         for key, box in boxes.items():
-            ax.add_patch(Rectangle((box.x, box.bottom), box.w, box.h, facecolor="white",
-                                   edgecolor=EDGE, linewidth=LINE_W, zorder=2, clip_on=False,
-                                   gid=f"prisma-box-{key}"))
+            ax.add_patch(
+                Rectangle(
+                    (box.x, box.bottom),
+                    box.w,
+                    box.h,
+                    facecolor="white",
+                    edgecolor=EDGE,
+                    linewidth=LINE_W,
+                    zorder=2,
+                    clip_on=False,
+                    gid=f"prisma-box-{key}",
+                )
+            )
             texts[key].set_position((box.x + PAD, box.cy))
         _headers(ax, boxes, flow)
         _bands(ax, boxes, flow)
@@ -200,8 +244,9 @@ def _layout(flow: Flow, height: dict[str, float]) -> dict[str, _Box]:
         b["other"] = _Box(x_other, 0.0, WIDTH["other"], height["other"])
         # both streams merge below the identification boxes, then lose the removed records
         ident_bottom = min(b["identified"].bottom, b["other"].bottom)
-        b["removed"] = _Box(x_side, ident_bottom - JOIN_GAP - ROW_GAP, WIDTH["side"],
-                            height["removed"])
+        b["removed"] = _Box(
+            x_side, ident_bottom - JOIN_GAP - ROW_GAP, WIDTH["side"], height["removed"]
+        )
         section_bottom = b["removed"].bottom
     else:
         ident = b["identified"]
@@ -210,8 +255,11 @@ def _layout(flow: Flow, height: dict[str, float]) -> dict[str, _Box]:
         b["removed"] = _Box(x_side, top, WIDTH["side"], h)
         section_bottom = min(ident.bottom, b["removed"].bottom)
     top = section_bottom - SECTION_GAP
-    for main, side in (("screened", "excluded"), ("sought", "not_retrieved"),
-                       ("assessed", "reasons")):
+    for main, side in (
+        ("screened", "excluded"),
+        ("sought", "not_retrieved"),
+        ("assessed", "reasons"),
+    ):
         row = max(height[main], height[side])
         b[main] = _Box(x_main, top - (row - height[main]) / 2, WIDTH["main"], height[main])
         b[side] = _Box(x_side, top - (row - height[side]) / 2, WIDTH["side"], height[side])
@@ -227,38 +275,86 @@ def _band_bottom(box: _Box) -> float:
 
 
 def _headers(ax: plt.Axes, b: dict[str, _Box], flow: Flow) -> None:
-    spans = [("main", b["identified"].x, b["removed"].right,
-              "Identification of studies via databases and registers")]
+    spans = [
+        (
+            "main",
+            b["identified"].x,
+            b["removed"].right,
+            "Identification of studies via databases and registers",
+        )
+    ]
     if flow.other_sources:
-        spans.append(("other", b["other"].x, b["other"].right,
-                      "Identification of studies via other methods"))
+        spans.append(
+            ("other", b["other"].x, b["other"].right, "Identification of studies via other methods")
+        )
     y0, h = HEADER[0], HEADER[1] - HEADER[0]
     for kind, x0, x1, label in spans:
-        ax.add_patch(Rectangle((x0, y0), x1 - x0, h, facecolor=HEADER_FILL[kind],
-                               edgecolor=EDGE, linewidth=LINE_W, zorder=2, clip_on=False,
-                               gid=f"prisma-header-{kind}"))
+        ax.add_patch(
+            Rectangle(
+                (x0, y0),
+                x1 - x0,
+                h,
+                facecolor=HEADER_FILL[kind],
+                edgecolor=EDGE,
+                linewidth=LINE_W,
+                zorder=2,
+                clip_on=False,
+                gid=f"prisma-header-{kind}",
+            )
+        )
         lines = "\n".join(s.strip() for s in _wrap(label, x1 - x0 - 4 * PAD, HEADER_SIZE))
-        ax.text((x0 + x1) / 2, y0 + h / 2, lines, fontsize=HEADER_SIZE, fontweight="bold",
-                ha="center", va="center", zorder=3)
+        ax.text(
+            (x0 + x1) / 2,
+            y0 + h / 2,
+            lines,
+            fontsize=HEADER_SIZE,
+            fontweight="bold",
+            ha="center",
+            va="center",
+            zorder=3,
+        )
 
 
 def _bands(ax: plt.Axes, b: dict[str, _Box], flow: Flow) -> None:
     ident = [b["identified"], b["removed"]] + ([b["other"]] if flow.other_sources else [])
-    screen = [b[k] for k in ("screened", "excluded", "sought", "not_retrieved", "assessed",
-                             "reasons")]
+    screen = [
+        b[k] for k in ("screened", "excluded", "sought", "not_retrieved", "assessed", "reasons")
+    ]
     x = -(BAND_W + BAND_GAP)
-    for label, group in (("Identification", ident), ("Screening", screen),
-                         ("Included", [b["included"]])):
+    for label, group in (
+        ("Identification", ident),
+        ("Screening", screen),
+        ("Included", [b["included"]]),
+    ):
         top = max(g.top for g in group)
         bottom = min(g.bottom for g in group)
         extra = max(0.0, _band_length(label) - (top - bottom)) / 2
         top, bottom = top + extra, bottom - extra
-        ax.add_patch(FancyBboxPatch((x, bottom), BAND_W, top - bottom,
-                                    boxstyle="round,pad=0,rounding_size=0.06",
-                                    facecolor=BAND_FILL, edgecolor="none", zorder=2, clip_on=False,
-                                    gid=f"prisma-band-{label.lower()}"))
-        ax.text(x + BAND_W / 2, (top + bottom) / 2, label, rotation=90, fontsize=HEADER_SIZE,
-                fontweight="bold", ha="center", va="center", rotation_mode="anchor", zorder=3)
+        ax.add_patch(
+            FancyBboxPatch(
+                (x, bottom),
+                BAND_W,
+                top - bottom,
+                boxstyle="round,pad=0,rounding_size=0.06",
+                facecolor=BAND_FILL,
+                edgecolor="none",
+                zorder=2,
+                clip_on=False,
+                gid=f"prisma-band-{label.lower()}",
+            )
+        )
+        ax.text(
+            x + BAND_W / 2,
+            (top + bottom) / 2,
+            label,
+            rotation=90,
+            fontsize=HEADER_SIZE,
+            fontweight="bold",
+            ha="center",
+            va="center",
+            rotation_mode="anchor",
+            zorder=3,
+        )
 
 
 def _arrows(ax: plt.Axes, b: dict[str, _Box], flow: Flow) -> None:
@@ -267,20 +363,30 @@ def _arrows(ax: plt.Axes, b: dict[str, _Box], flow: Flow) -> None:
     if flow.other_sources:
         other = b["other"]
         join = min(ident.bottom, other.bottom) - JOIN_GAP
-        ax.plot([other.cx, other.cx, cx], [other.bottom, join, join], color=EDGE, lw=LINE_W,
-                solid_joinstyle="miter", zorder=1, clip_on=False)
-        ax.plot([cx, cx], [ident.bottom, removed.cy], color=EDGE, lw=LINE_W, zorder=1,
-                clip_on=False)
+        ax.plot(
+            [other.cx, other.cx, cx],
+            [other.bottom, join, join],
+            color=EDGE,
+            lw=LINE_W,
+            solid_joinstyle="miter",
+            zorder=1,
+            clip_on=False,
+        )
+        ax.plot(
+            [cx, cx], [ident.bottom, removed.cy], color=EDGE, lw=LINE_W, zorder=1, clip_on=False
+        )
         _arrow(ax, (cx, removed.cy), (removed.x, removed.cy))
     else:
         y = (min(ident.top, removed.top) + max(ident.bottom, removed.bottom)) / 2
         _arrow(ax, (ident.right, y), (removed.x, y))
     _arrow(ax, (cx, ident.bottom if not flow.other_sources else removed.cy), (cx, screened.top))
-    for main, side in (("screened", "excluded"), ("sought", "not_retrieved"),
-                       ("assessed", "reasons")):
+    for main, side in (
+        ("screened", "excluded"),
+        ("sought", "not_retrieved"),
+        ("assessed", "reasons"),
+    ):
         _arrow(ax, (b[main].right, b[side].cy), (b[side].x, b[side].cy))
-    for upper, lower in (("screened", "sought"), ("sought", "assessed"),
-                         ("assessed", "included")):
+    for upper, lower in (("screened", "sought"), ("sought", "assessed"), ("assessed", "included")):
         _arrow(ax, (cx, b[upper].bottom), (cx, b[lower].top))
 
 

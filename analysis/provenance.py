@@ -90,7 +90,7 @@ def sources_for(name: str, table: Mapping[str, list[str]], sep: str) -> list[str
     A numbered part matches its stem (``study2.theme1`` matches ``study2.theme``).
     """
     if sep == "." and name.startswith("nb."):  # the same value, formatted for Norwegian
-        return sources_for(name[len("nb."):], table, sep)
+        return sources_for(name[len("nb.") :], table, sep)
     expanded = _expand(table)
     parts = name.split(sep)
     for i in range(len(parts), 0, -1):
@@ -121,8 +121,11 @@ def code_files(root: str | Path = ".") -> list[str]:
     """The code whose content hash is every document's code version, relative to ``root``:
     the analysis package (with its Lua filters) and the workflow, not :data:`OUTSIDE_DAG`."""
     base = Path(root)
-    found = [*base.glob("analysis/**/*.py"), *base.glob("analysis/filters/*.lua"),
-             *(p for p in base.glob("workflow/**/*") if p.is_file())]
+    found = [
+        *base.glob("analysis/**/*.py"),
+        *base.glob("analysis/filters/*.lua"),
+        *(p for p in base.glob("workflow/**/*") if p.is_file()),
+    ]
     names = {p.relative_to(base).as_posix() for p in found if "__pycache__" not in p.parts}
     return sorted(names - OUTSIDE_DAG)
 
@@ -139,8 +142,9 @@ def code_version(files: Iterable[str | Path], root: str | Path = ".") -> str:
 def _pattern(output: str) -> re.Pattern[str]:
     """A regex for a Snakemake output pattern (``results/{study}/x.csv``)."""
     parts = re.split(r"(\{[^}]+\})", output)
-    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
-                      + r"(/.*)?")
+    return re.compile(
+        "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + r"(/.*)?"
+    )
 
 
 def producer(path: str, outputs: Mapping[str, Sequence[str]]) -> str:
@@ -173,28 +177,38 @@ def record(
             for path in paths:
                 if path not in checksums:
                     checksums[path] = sha256_file(path)
-                rows.append({"file": path, "rule": producer(path, outputs),
-                             "sha256": checksums[path]})
+                rows.append(
+                    {"file": path, "rule": producer(path, outputs), "sha256": checksums[path]}
+                )
         return rows
 
-    out: dict[str, Any] = {"code_version": version, "variables": {}, "tables": {},
-                           "figures": {}}
+    out: dict[str, Any] = {"code_version": version, "variables": {}, "tables": {}, "figures": {}}
     for key_, value in sorted(flatten(variables).items()):
-        out["variables"][key_] = {"value": value,
-                                  "inputs": described(sources_for(key_, VARIABLE_SOURCES, "."))}
+        out["variables"][key_] = {
+            "value": value,
+            "inputs": described(sources_for(key_, VARIABLE_SOURCES, ".")),
+        }
     for name in sorted(tables):
-        out["tables"][name] = {"rule": "assemble",
-                               "inputs": described(sources_for(name, TABLE_SOURCES, "-"))}
+        out["tables"][name] = {
+            "rule": "assemble",
+            "inputs": described(sources_for(name, TABLE_SOURCES, "-")),
+        }
     for path in sorted(figures.values()):
-        out["figures"][Path(path).name] = {"file": path, "rule": producer(path, outputs),
-                                           "sha256": sha256_file(path)}
+        out["figures"][Path(path).name] = {
+            "file": path,
+            "rule": producer(path, outputs),
+            "sha256": sha256_file(path),
+        }
     return out
 
 
 def used_by(qmd: str) -> tuple[list[str], list[str], list[str]]:
     """Variable keys, table names and figure file names a document source refers to."""
-    keys = [c.arguments[0] for c in find_shortcodes(qmd)
-            if c.name == "var" and c.arguments and not c.escaped]
+    keys = [
+        c.arguments[0]
+        for c in find_shortcodes(qmd)
+        if c.name == "var" and c.arguments and not c.escaped
+    ]
     tables = re.findall(r"\{\{<\s*include\s+tables/([\w-]+)\.md\s*>\}\}", qmd)
     figures = re.findall(r"\]\(figures/([\w.-]+)\)", qmd)
     return list(dict.fromkeys(keys)), list(dict.fromkeys(tables)), list(dict.fromkeys(figures))
@@ -210,23 +224,42 @@ def appendix(qmd: str, prov: Mapping[str, Any]) -> str:
     rows = []
     for k in keys:
         entry = prov["variables"][k]
-        rows.append({"Shown": f"`{k}`", "Value": entry["value"],
-                     "Computed by (rule, SHA-256 of the file)": _inputs_cell(entry["inputs"])})
+        rows.append(
+            {
+                "Shown": f"`{k}`",
+                "Value": entry["value"],
+                "Computed by (rule, SHA-256 of the file)": _inputs_cell(entry["inputs"]),
+            }
+        )
     for t in tables:
         entry = prov["tables"][t]
-        rows.append({"Shown": f"@tbl-{t}" if not t.startswith(("s2-quotes", "s3-quotes"))
-                     else f"`{t}`", "Value": "table",
-                     "Computed by (rule, SHA-256 of the file)": _inputs_cell(entry["inputs"])})
+        rows.append(
+            {
+                "Shown": f"@tbl-{t}" if not t.startswith(("s2-quotes", "s3-quotes")) else f"`{t}`",
+                "Value": "table",
+                "Computed by (rule, SHA-256 of the file)": _inputs_cell(entry["inputs"]),
+            }
+        )
     for f in figures:
         entry = prov["figures"][f]
-        rows.append({"Shown": f"`{f}`", "Value": "figure",
-                     "Computed by (rule, SHA-256 of the file)": _inputs_cell([entry])})
+        rows.append(
+            {
+                "Shown": f"`{f}`",
+                "Value": "figure",
+                "Computed by (rule, SHA-256 of the file)": _inputs_cell([entry]),
+            }
+        )
     body = markdown_table(
-        pd.DataFrame(rows), "Provenance of every value, table and figure in this document",
-        "provenance", align=["l", "l", "l"],
+        pd.DataFrame(rows),
+        "Provenance of every value, table and figure in this document",
+        "provenance",
+        align=["l", "l", "l"],
         note=f"Code version {prov['code_version']} (SHA-256 of the analysis package and the "
-             "workflow). Every file named here is an output of the Snakemake workflow and can "
-             "be rebuilt with `make`; `make verify` checks that a rebuild gives the same bytes.")
-    return ('::: {.content-visible when-format="html"}\n\n'
-            "# Appendix: provenance {#sec-appendix-provenance .unnumbered}\n\n"
-            f"{body}\n:::\n")
+        "workflow). Every file named here is an output of the Snakemake workflow and can "
+        "be rebuilt with `make`; `make verify` checks that a rebuild gives the same bytes.",
+    )
+    return (
+        '::: {.content-visible when-format="html"}\n\n'
+        "# Appendix: provenance {#sec-appendix-provenance .unnumbered}\n\n"
+        f"{body}\n:::\n"
+    )

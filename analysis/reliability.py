@@ -78,9 +78,7 @@ def _prepare(
             raise ValueError(f"coders must be distinct, got {chosen}")
         unknown = [c for c in chosen if c not in present]
         if unknown:
-            raise ValueError(
-                f"unknown coder(s) {unknown}; coders in the codings table: {present}"
-            )
+            raise ValueError(f"unknown coder(s) {unknown}; coders in the codings table: {present}")
         chosen = sorted(chosen)
     if len(chosen) < 2:
         raise ValueError(
@@ -197,8 +195,10 @@ def _two(table_rows: np.ndarray, table_cols: np.ndarray) -> np.ndarray:
     a = table_rows.astype(int)
     b = table_cols.astype(int)
     return np.array(
-        [[np.sum((a == 0) & (b == 0)), np.sum((a == 0) & (b == 1))],
-         [np.sum((a == 1) & (b == 0)), np.sum((a == 1) & (b == 1))]],
+        [
+            [np.sum((a == 0) & (b == 0)), np.sum((a == 0) & (b == 1))],
+            [np.sum((a == 1) & (b == 0)), np.sum((a == 1) & (b == 1))],
+        ],
         dtype=float,
     )
 
@@ -267,16 +267,17 @@ def cohen_kappa_per_code(
         table = _two(block[a].to_numpy(), block[b].to_numpy())
         kappa, lo, hi = _cohen(table)
         n = int(table.sum())
-        rows.append({
-            "code": label,
-            "units": n,
-            "agree_pct": 100.0 * float(np.trace(table)) / n,
-            "kappa": kappa,
-            "ci_low": lo,
-            "ci_high": hi,
-        })
-    return pd.DataFrame(rows, columns=["code", "units", "agree_pct", "kappa", "ci_low",
-                                       "ci_high"])
+        rows.append(
+            {
+                "code": label,
+                "units": n,
+                "agree_pct": 100.0 * float(np.trace(table)) / n,
+                "kappa": kappa,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
+    return pd.DataFrame(rows, columns=["code", "units", "agree_pct", "kappa", "ci_low", "ci_high"])
 
 
 def cohen_kappa_overall(
@@ -342,8 +343,9 @@ def fleiss_kappa_per_code(
     for label, block in matrix.groupby(level="code", sort=True):
         counts, _ = aggregate_raters(block.to_numpy(dtype=int), n_cat=2)
         kappa, observed = _fleiss(counts)
-        rows.append({"code": label, "units": len(block), "agree_pct": 100.0 * observed,
-                     "kappa": kappa})
+        rows.append(
+            {"code": label, "units": len(block), "agree_pct": 100.0 * observed, "kappa": kappa}
+        )
     return pd.DataFrame(rows, columns=["code", "units", "agree_pct", "kappa"])
 
 
@@ -517,7 +519,9 @@ def reliability_summary(
         "units_single_coded_excluded": int((per_unit == 1).sum()),
         "codes": codes,
         "cohen_overall": cohen_overall,
-        "fleiss_overall": None if fleiss_all is None else {
+        "fleiss_overall": None
+        if fleiss_all is None
+        else {
             "coders": fleiss_all["coders"],
             "units": fleiss_all["units"],
             "method": fleiss_all["method"],
@@ -535,8 +539,16 @@ def reliability_summary(
     }
 
 
-TABLE_COLUMNS = ["theme", "subtheme", "code", "units", "agree_pct", "cohen_kappa",
-                 "fleiss_kappa", "krippendorff_alpha"]
+TABLE_COLUMNS = [
+    "theme",
+    "subtheme",
+    "code",
+    "units",
+    "agree_pct",
+    "cohen_kappa",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+]
 
 
 def per_code_table(summary: dict[str, Any], codebook: pd.DataFrame) -> pd.DataFrame:
@@ -549,8 +561,16 @@ def per_code_table(summary: dict[str, Any], codebook: pd.DataFrame) -> pd.DataFr
     rows = []
     for entry in codebook.itertuples(index=False):
         e = by_code.get(entry.code, {})
-        rows.append({"theme": entry.theme, "subtheme": entry.subtheme, "code": entry.code,
-                     "units": e.get("units", 0), "agree_pct": e.get("agree_pct"),
-                     "cohen_kappa": e.get("cohen_kappa"), "fleiss_kappa": e.get("fleiss_kappa"),
-                     "krippendorff_alpha": e.get("krippendorff_alpha")})
+        rows.append(
+            {
+                "theme": entry.theme,
+                "subtheme": entry.subtheme,
+                "code": entry.code,
+                "units": e.get("units", 0),
+                "agree_pct": e.get("agree_pct"),
+                "cohen_kappa": e.get("cohen_kappa"),
+                "fleiss_kappa": e.get("fleiss_kappa"),
+                "krippendorff_alpha": e.get("krippendorff_alpha"),
+            }
+        )
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)

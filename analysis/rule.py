@@ -22,8 +22,12 @@ def run(step: Callable[..., None], smk: Any, **extra: Any) -> None:
     if log_path:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_path, mode="w", encoding="utf-8"))
-    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO,
+        handlers=handlers,
+        force=True,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     params = {k: v for k, v in smk.params.items()}
     try:
         step(dict(smk.input.items()), dict(smk.output.items()), **params, **extra)

@@ -56,11 +56,11 @@ def _q(text: object) -> str:
     return "'" + mask(text) + "'"
 
 
-def _problem(label: str, element: str | None, found: str | None, expected: str,
-             hint: str | None = None) -> Problem:
+def _problem(
+    label: str, element: str | None, found: str | None, expected: str, hint: str | None = None
+) -> Problem:
     """A problem located at a project element (``Code <guid>``), not at a table cell."""
-    return Problem(f"{label}: {element}" if element else label, None, None, found, expected,
-                   hint)
+    return Problem(f"{label}: {element}" if element else label, None, None, found, expected, hint)
 
 
 def _depths(codebook: pd.DataFrame) -> dict[str, int]:
@@ -85,47 +85,86 @@ def _codebook(project: QdpxProject, label: str, problems: list[Problem]) -> pd.D
     for code in cb.itertuples(index=False):
         d = depth[code.code_id]
         if d > 2:
-            problems.append(_problem(label, f"Code {code.code_id}",
-                                    f"code {_q(code.name)} at nesting depth {d + 1}",
-                                    "three levels: theme > subgroup > code group"))
+            problems.append(
+                _problem(
+                    label,
+                    f"Code {code.code_id}",
+                    f"code {_q(code.name)} at nesting depth {d + 1}",
+                    "three levels: theme > subgroup > code group",
+                )
+            )
         elif d == 2:
             sub = by_id.loc[code.parent_id]
             theme = by_id.loc[sub["parent_id"]]
-            rows.append({"theme": theme["name"], "subtheme": sub["name"], "code": code.name,
-                         "description": code.description, "code_id": code.code_id})
+            rows.append(
+                {
+                    "theme": theme["name"],
+                    "subtheme": sub["name"],
+                    "code": code.name,
+                    "description": code.description,
+                    "code_id": code.code_id,
+                }
+            )
     frame = pd.DataFrame(rows, columns=[*LEVELS, "description", "code_id"])
     dup = frame.duplicated(list(LEVELS), keep=False)
     for row in frame[dup].itertuples(index=False):
-        problems.append(_problem(label, f"Code {row.code_id}",
-                                f"the path {_q(row.theme)} > {_q(row.subtheme)} > {_q(row.code)}",
-                                "each code group named once within its subgroup"))
+        problems.append(
+            _problem(
+                label,
+                f"Code {row.code_id}",
+                f"the path {_q(row.theme)} > {_q(row.subtheme)} > {_q(row.code)}",
+                "each code group named once within its subgroup",
+            )
+        )
     if frame.empty:
-        problems.append(_problem(label, "CodeBook", "no code group at the third level",
-                                "themes holding subgroups holding code groups"))
+        problems.append(
+            _problem(
+                label,
+                "CodeBook",
+                "no code group at the third level",
+                "themes holding subgroups holding code groups",
+            )
+        )
     return frame
 
 
 def _participants(project: QdpxProject, label: str, problems: list[Problem]) -> pd.DataFrame:
     cases = project.cases
     if cases.empty:
-        problems.append(_problem(label, "Cases", "no Case element",
-                                "one Case per participant, with variables "
-                                + ", ".join(CASE_VARIABLES)))
+        problems.append(
+            _problem(
+                label,
+                "Cases",
+                "no Case element",
+                "one Case per participant, with variables " + ", ".join(CASE_VARIABLES),
+            )
+        )
         return pd.DataFrame(columns=["participant_id", "label", *CASE_VARIABLES])
     for var in CASE_VARIABLES:
         if var not in cases.columns:
-            problems.append(_problem(label, "Variables", f"no variable named {var!r}",
-                                    "case variables " + ", ".join(CASE_VARIABLES)))
+            problems.append(
+                _problem(
+                    label,
+                    "Variables",
+                    f"no variable named {var!r}",
+                    "case variables " + ", ".join(CASE_VARIABLES),
+                )
+            )
             return pd.DataFrame(columns=["participant_id", "label", *CASE_VARIABLES])
     labels = cases["label"] if "label" in cases.columns else cases["name"]
-    frame = pd.DataFrame({
-        "participant_id": cases["name"],
-        "label": [lb if isinstance(lb, str) and lb else n
-                  for lb, n in zip(labels, cases["name"], strict=True)],
-        **{v: cases[v].where(cases[v].notna(), "") for v in CASE_VARIABLES},
-    })
-    order = sorted(range(len(frame)), key=lambda i: (frame["session"].iloc[i],
-                                                      frame["participant_id"].iloc[i]))
+    frame = pd.DataFrame(
+        {
+            "participant_id": cases["name"],
+            "label": [
+                lb if isinstance(lb, str) and lb else n
+                for lb, n in zip(labels, cases["name"], strict=True)
+            ],
+            **{v: cases[v].where(cases[v].notna(), "") for v in CASE_VARIABLES},
+        }
+    )
+    order = sorted(
+        range(len(frame)), key=lambda i: (frame["session"].iloc[i], frame["participant_id"].iloc[i])
+    )
     frame, cases = frame.iloc[order], cases.iloc[order]  # transcript order, as a reader meets them
     checked, found = check_frame(frame, schema_path("participants"), label)
     guids = cases["case_id"].tolist()
@@ -168,8 +207,7 @@ def _letters(index: int) -> str:
     return text
 
 
-def pseudonymise_coders(study: CodedStudy, public: Mapping[str, str] | None = None
-                        ) -> CodedStudy:
+def pseudonymise_coders(study: CodedStudy, public: Mapping[str, str] | None = None) -> CodedStudy:
     """The same study with every coder name replaced by its :func:`coder_labels` label."""
     labels = coder_labels(study.codings, public)
     segments = study.tables.segments
@@ -206,48 +244,76 @@ def coded_study_from_qdpx(path: str | Path) -> CodedStudy:
     for c in codings.itertuples(index=False):
         levels = path_of.get(c.code_id)
         if levels is None:
-            problems.append(_problem(label, f"Coding {c.coding_id}",
-                                    f"a coding of PlainTextSelection {c.selection_id} at a code "
-                                    "that is not a code group",
-                                    "meaning units coded at the third level (code groups)"))
+            problems.append(
+                _problem(
+                    label,
+                    f"Coding {c.coding_id}",
+                    f"a coding of PlainTextSelection {c.selection_id} at a code "
+                    "that is not a code group",
+                    "meaning units coded at the third level (code groups)",
+                )
+            )
             continue
         owners = by_selection.get(c.selection_id.lower())
         if owners is None:
             owners = by_source.get(c.source_id.lower(), [])
         if len(owners) != 1:
-            found = ("no Case" if not owners
-                     else f"{len(owners)} Cases ({', '.join(map(_q, owners))})")
-            problems.append(_problem(label, f"PlainTextSelection {c.selection_id}",
-                                    f"{found} owning it in source {_q(c.source)}",
-                                    "exactly one participant (a Case with a SelectionRef to "
-                                    "it, or the only Case with a SourceRef to its source)"))
+            found = (
+                "no Case" if not owners else f"{len(owners)} Cases ({', '.join(map(_q, owners))})"
+            )
+            problems.append(
+                _problem(
+                    label,
+                    f"PlainTextSelection {c.selection_id}",
+                    f"{found} owning it in source {_q(c.source)}",
+                    "exactly one participant (a Case with a SelectionRef to "
+                    "it, or the only Case with a SourceRef to its source)",
+                )
+            )
             continue
-        rows.append({"unit_id": c.selection_id, "participant_id": owners[0], "coder": c.coder,
-                     "theme": levels[0], "subtheme": levels[1], "code": levels[2],
-                     "text": c.text, "source": c.source, "start": int(c.cp_start)})
+        rows.append(
+            {
+                "unit_id": c.selection_id,
+                "participant_id": owners[0],
+                "coder": c.coder,
+                "theme": levels[0],
+                "subtheme": levels[1],
+                "code": levels[2],
+                "text": c.text,
+                "source": c.source,
+                "start": int(c.cp_start),
+            }
+        )
     if problems:
         raise InputError(problems)
     units = pd.DataFrame(rows)
     primary = coders_by_volume(units)[0]
-    segs = units[units["coder"] == primary].sort_values(["source", "start", "unit_id"],
-                                                         kind="mergesort")
+    segs = units[units["coder"] == primary].sort_values(
+        ["source", "start", "unit_id"], kind="mergesort"
+    )
     k = segs.groupby("unit_id").cumcount()
     multi = segs["unit_id"].map(segs["unit_id"].value_counts()) > 1
-    segs = segs.assign(segment_id=segs["unit_id"].where(~multi, segs["unit_id"] + "#"
-                                                        + (k + 1).astype(str)),
-                       session=segs["participant_id"].map(session))
+    segs = segs.assign(
+        segment_id=segs["unit_id"].where(~multi, segs["unit_id"] + "#" + (k + 1).astype(str)),
+        session=segs["participant_id"].map(session),
+    )
     segments = segs[["segment_id", "participant_id", "session", *LEVELS, "text", "coder"]]
     return CodedStudy(
-        tables=StudyTables(participants.reset_index(drop=True),
-                           codebook.drop(columns="code_id").reset_index(drop=True),
-                           segments.sort_values("segment_id", kind="mergesort")
-                           .reset_index(drop=True)),
-        codings=units[CODINGS_COLUMNS].sort_values(["unit_id", "coder", "code"],
-                                                   kind="mergesort").reset_index(drop=True),
+        tables=StudyTables(
+            participants.reset_index(drop=True),
+            codebook.drop(columns="code_id").reset_index(drop=True),
+            segments.sort_values("segment_id", kind="mergesort").reset_index(drop=True),
+        ),
+        codings=units[CODINGS_COLUMNS]
+        .sort_values(["unit_id", "coder", "code"], kind="mergesort")
+        .reset_index(drop=True),
     )
 
 
 def codings_from_segments(segments: pd.DataFrame) -> pd.DataFrame:
     """Codings of a CSV-kept study: one coder per segment, so no double-coded subset."""
-    return (segments.rename(columns={"segment_id": "unit_id"})[CODINGS_COLUMNS]
-            .sort_values(["unit_id", "coder", "code"], kind="mergesort").reset_index(drop=True))
+    return (
+        segments.rename(columns={"segment_id": "unit_id"})[CODINGS_COLUMNS]
+        .sort_values(["unit_id", "coder", "code"], kind="mergesort")
+        .reset_index(drop=True)
+    )

@@ -54,8 +54,11 @@ def evidence_matrix(
 
 def shares(matrix: pd.DataFrame) -> pd.DataFrame:
     """Each study's evidence per stage as a percentage of that study's total evidence."""
-    cols = {"Study 1": "study1 articles", "Study 2": "study2 segments",
-            "Study 3": "study3 segments"}
+    cols = {
+        "Study 1": "study1 articles",
+        "Study 2": "study2 segments",
+        "Study 3": "study3 segments",
+    }
     out = pd.DataFrame({"stage": matrix["stage"]})
     for name, col in cols.items():
         if col in matrix:

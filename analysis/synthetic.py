@@ -174,8 +174,9 @@ def cocreation_violations(sheet: pd.DataFrame) -> list[str]:
         if "co-delivery" not in stages:
             missing.append("co-delivery")
         if missing:
-            problems.append(f"row {i} ({row.article_id}): a co-creation partner without "
-                            f"{' or '.join(missing)}")
+            problems.append(
+                f"row {i} ({row.article_id}): a co-creation partner without {' or '.join(missing)}"
+            )
     return problems
 
 
@@ -227,8 +228,10 @@ def extraction_sheet(
     df.insert(1, "first_author", [f"Author {i:03d}" for i in range(1, n + 1)])
     df = df.reset_index(drop=True)
     if problems := cocreation_violations(df):
-        raise ValueError("config/synthetic.yaml study1 gives co-creation partners that break the"
-                         " definition of co-creation: " + "; ".join(problems[:5]))
+        raise ValueError(
+            "config/synthetic.yaml study1 gives co-creation partners that break the"
+            " definition of co-creation: " + "; ".join(problems[:5])
+        )
     return df
 
 
@@ -302,8 +305,9 @@ def _participants_study3(params: Mapping[str, Any], rng: np.random.Generator) ->
     return pd.DataFrame(rows)
 
 
-def check_phrase_roles(study: str, codebook: Sequence[Mapping[str, Any]],
-                       roles: Sequence[str]) -> None:
+def check_phrase_roles(
+    study: str, codebook: Sequence[Mapping[str, Any]], roles: Sequence[str]
+) -> None:
     """Every phrase names its speakers' roles, each a role of the study's participants, and
     every role has something to say on every theme (else the generator could not follow the
     theme weights)."""
@@ -316,16 +320,23 @@ def check_phrase_roles(study: str, codebook: Sequence[Mapping[str, Any]],
             for c in s["codes"]:
                 for ph in c["phrases"]:
                     if not isinstance(ph, Mapping) or not ph.get("roles") or not ph.get("text"):
-                        problems.append(f"{study} code {c['code']!r}: a phrase needs `text` and"
-                                        f" a non-empty list of `roles`, found {ph!r}")
+                        problems.append(
+                            f"{study} code {c['code']!r}: a phrase needs `text` and"
+                            f" a non-empty list of `roles`, found {ph!r}"
+                        )
                         continue
                     unknown = sorted(set(ph["roles"]) - set(roles))
                     if unknown:
-                        problems.append(f"{study} code {c['code']!r}: roles {unknown} are not"
-                                        f" participant roles of the study ({list(roles)})")
+                        problems.append(
+                            f"{study} code {c['code']!r}: roles {unknown} are not"
+                            f" participant roles of the study ({list(roles)})"
+                        )
                     spoken |= set(ph["roles"])
-        problems += [f"{study} theme {t['theme']!r}: no phrase a {r} may say"
-                     for r in roles if r not in spoken]
+        problems += [
+            f"{study} theme {t['theme']!r}: no phrase a {r} may say"
+            for r in roles
+            if r not in spoken
+        ]
     if problems:
         raise ValueError("config/synthetic-codebooks.yaml: " + "; ".join(problems))
 
@@ -356,8 +367,14 @@ def _segments(
 
         for k in range(1, int(rng.integers(int(lo), int(hi) + 1)) + 1):
             theme = codebook[int(rng.choice(len(codebook), p=w / w.sum()))]
-            sub = _pick([s for s in theme["subthemes"]
-                         if any(says(ph) for c in s["codes"] for ph in c["phrases"])], rng)
+            sub = _pick(
+                [
+                    s
+                    for s in theme["subthemes"]
+                    if any(says(ph) for c in s["codes"] for ph in c["phrases"])
+                ],
+                rng,
+            )
             code = _pick([c for c in sub["codes"] if any(says(ph) for ph in c["phrases"])], rng)
             text = _pick([ph["text"] for ph in code["phrases"] if says(ph)], rng)
             rows.append(
@@ -388,15 +405,32 @@ def stc_bank(codebooks: Mapping[str, Sequence[Mapping[str, Any]]]) -> pd.DataFra
             for s in t["subthemes"]:
                 phrases = [(c["code"], ph) for c in s["codes"] for ph in c["phrases"]]
                 roles = sorted({r for _, ph in phrases for r in ph["roles"]})
-                rows.append({"study": study, "theme": t["theme"], "subtheme": s["subtheme"],
-                             "code": "", "kind": "condensate",
-                             "text": " ".join(str(s["condensate"]).split()),
-                             "speakers": "; ".join(roles)})
-                rows += [{"study": study, "theme": t["theme"], "subtheme": s["subtheme"],
-                          "code": code, "kind": "phrase", "text": ph["text"],
-                          "speakers": "; ".join(ph["roles"])} for code, ph in phrases]
-    return pd.DataFrame(rows, columns=["study", "theme", "subtheme", "code", "kind", "text",
-                                       "speakers"])
+                rows.append(
+                    {
+                        "study": study,
+                        "theme": t["theme"],
+                        "subtheme": s["subtheme"],
+                        "code": "",
+                        "kind": "condensate",
+                        "text": " ".join(str(s["condensate"]).split()),
+                        "speakers": "; ".join(roles),
+                    }
+                )
+                rows += [
+                    {
+                        "study": study,
+                        "theme": t["theme"],
+                        "subtheme": s["subtheme"],
+                        "code": code,
+                        "kind": "phrase",
+                        "text": ph["text"],
+                        "speakers": "; ".join(ph["roles"]),
+                    }
+                    for code, ph in phrases
+                ]
+    return pd.DataFrame(
+        rows, columns=["study", "theme", "subtheme", "code", "kind", "text", "speakers"]
+    )
 
 
 def _second_codes(
@@ -411,8 +445,12 @@ def _second_codes(
     ``agreement``; otherwise they choose another code group, half the time within the same
     subgroup (the usual near-miss) and otherwise anywhere in the codebook.
     """
-    paths = [(t["theme"], s["subtheme"], c["code"]) for t in codebook for s in t["subthemes"]
-             for c in s["codes"]]
+    paths = [
+        (t["theme"], s["subtheme"], c["code"])
+        for t in codebook
+        for s in t["subthemes"]
+        for c in s["codes"]
+    ]
     n = len(segments)
     chosen = np.sort(rng.choice(n, size=round(n * float(spec["share"])), replace=False))
     rows = []
@@ -428,8 +466,15 @@ def _second_codes(
                 path = siblings[int(rng.integers(len(siblings)))]
             else:
                 path = others[int(rng.integers(len(others)))]
-            rows.append({"segment_id": seg["segment_id"], "coder": coder,
-                         "theme": path[0], "subtheme": path[1], "code": path[2]})
+            rows.append(
+                {
+                    "segment_id": seg["segment_id"],
+                    "coder": coder,
+                    "theme": path[0],
+                    "subtheme": path[1],
+                    "code": path[2],
+                }
+            )
     return pd.DataFrame(rows, columns=["segment_id", "coder", "theme", "subtheme", "code"])
 
 
@@ -450,25 +495,45 @@ def study_project(
     same selection. Cases are participants with their variables; in focus groups they own
     their passages by SelectionRef, in interviews the whole transcript by SourceRef.
     """
+
     def gid(*parts: object) -> str:
         return stable_guid("synthetic", study, *parts)
 
     code_rows, code_id = [], {}
     for t in codebook:
         tid = gid("code", t["theme"])
-        code_rows.append({"code_id": tid, "name": t["theme"], "parent_id": "",
-                          "codable": False, "description": "Theme."})
+        code_rows.append(
+            {
+                "code_id": tid,
+                "name": t["theme"],
+                "parent_id": "",
+                "codable": False,
+                "description": "Theme.",
+            }
+        )
         for s in t["subthemes"]:
             sid = gid("code", t["theme"], s["subtheme"])
-            code_rows.append({"code_id": sid, "name": s["subtheme"], "parent_id": tid,
-                              "codable": False, "description": "Subgroup (synthetic)."})
+            code_rows.append(
+                {
+                    "code_id": sid,
+                    "name": s["subtheme"],
+                    "parent_id": tid,
+                    "codable": False,
+                    "description": "Subgroup (synthetic).",
+                }
+            )
             for c in s["codes"]:
                 cid = gid("code", t["theme"], s["subtheme"], c["code"])
                 code_id[(t["theme"], s["subtheme"], c["code"])] = cid
-                code_rows.append({"code_id": cid, "name": c["code"], "parent_id": sid,
-                                  "codable": True,
-                                  "description": f"Synthetic code group under "
-                                                 f"'{s['subtheme']}'."})
+                code_rows.append(
+                    {
+                        "code_id": cid,
+                        "name": c["code"],
+                        "parent_id": sid,
+                        "codable": True,
+                        "description": f"Synthetic code group under '{s['subtheme']}'.",
+                    }
+                )
     by_unit = {sid: g for sid, g in second.groupby("segment_id", sort=False)}
     sources, codings, owned = [], [], {p: [] for p in participants["participant_id"]}
     for session, people in participants.groupby("session", sort=True):
@@ -476,7 +541,8 @@ def study_project(
         segs["turn"] = segs.groupby("participant_id").cumcount()
         order = {p: i for i, p in enumerate(people["participant_id"])}
         segs = segs.assign(_p=segs["participant_id"].map(order)).sort_values(
-            ["turn", "_p"], kind="mergesort")
+            ["turn", "_p"], kind="mergesort"
+        )
         source_id = gid("source", session)
         text = f"Transcript {session} (synthetic).\n"
         for n, seg in enumerate(segs.itertuples(index=False), start=1):
@@ -486,36 +552,65 @@ def study_project(
             sel = gid("selection", seg.segment_id)
             owned[seg.participant_id].append(sel)
             path = (seg.theme, seg.subtheme, seg.code)
-            codings.append({"selection_id": sel, "source_id": source_id, "start": start,
-                            "end": start + len(seg.text), "code_id": code_id[path],
-                            "coder": seg.coder})
+            codings.append(
+                {
+                    "selection_id": sel,
+                    "source_id": source_id,
+                    "start": start,
+                    "end": start + len(seg.text),
+                    "code_id": code_id[path],
+                    "coder": seg.coder,
+                }
+            )
             for extra in by_unit.get(seg.segment_id, pd.DataFrame()).itertuples(index=False):
-                codings.append({"selection_id": sel, "source_id": source_id, "start": start,
-                                "end": start + len(seg.text),
-                                "code_id": code_id[(extra.theme, extra.subtheme, extra.code)],
-                                "coder": extra.coder})
+                codings.append(
+                    {
+                        "selection_id": sel,
+                        "source_id": source_id,
+                        "start": start,
+                        "end": start + len(seg.text),
+                        "code_id": code_id[(extra.theme, extra.subtheme, extra.code)],
+                        "coder": extra.coder,
+                    }
+                )
             if n % 3 == 0:
                 text += MODERATOR_LINES[(n // 3) % len(MODERATOR_LINES)] + "\n"
         sources.append({"source_id": source_id, "name": session, "text": text})
     focus_groups = participants.groupby("session")["participant_id"].transform("size") > 1
-    cases = pd.DataFrame({
-        "case_id": [gid("case", p) for p in participants["participant_id"]],
-        "name": participants["participant_id"],
-        **{c: participants[c] for c in ("label", "role", "group", "session", "service_level")},
-        "source_ids": ["" if fg else gid("source", s)
-                       for fg, s in zip(focus_groups, participants["session"], strict=True)],
-        "selection_ids": [";".join(owned[p]) if fg else ""
-                          for fg, p in zip(focus_groups, participants["participant_id"],
-                                           strict=True)],
-    })
-    variables = pd.DataFrame({
-        "name": ["label", "role", "group", "session", "service_level"],
-        "description": ["pseudonymous label used in quotations", "participant's role",
-                        "focus group or participant group", "focus group or interview",
-                        "municipal or specialist services"],
-    })
-    return {"codebook": pd.DataFrame(code_rows), "sources": pd.DataFrame(sources),
-            "codings": pd.DataFrame(codings), "cases": cases, "variables": variables}
+    cases = pd.DataFrame(
+        {
+            "case_id": [gid("case", p) for p in participants["participant_id"]],
+            "name": participants["participant_id"],
+            **{c: participants[c] for c in ("label", "role", "group", "session", "service_level")},
+            "source_ids": [
+                "" if fg else gid("source", s)
+                for fg, s in zip(focus_groups, participants["session"], strict=True)
+            ],
+            "selection_ids": [
+                ";".join(owned[p]) if fg else ""
+                for fg, p in zip(focus_groups, participants["participant_id"], strict=True)
+            ],
+        }
+    )
+    variables = pd.DataFrame(
+        {
+            "name": ["label", "role", "group", "session", "service_level"],
+            "description": [
+                "pseudonymous label used in quotations",
+                "participant's role",
+                "focus group or participant group",
+                "focus group or interview",
+                "municipal or specialist services",
+            ],
+        }
+    )
+    return {
+        "codebook": pd.DataFrame(code_rows),
+        "sources": pd.DataFrame(sources),
+        "codings": pd.DataFrame(codings),
+        "cases": cases,
+        "variables": variables,
+    }
 
 
 def generate(params: Mapping[str, Any], codebooks: Mapping[str, Any]) -> SyntheticData:
@@ -526,26 +621,30 @@ def generate(params: Mapping[str, Any], codebooks: Mapping[str, Any]) -> Synthet
     prisma = prisma_counts(params["study1"], pub["study1"])
 
     s2p = _participants_study2(params["study2"], rng)
-    if len(s2p) != pub["study2"]["managers"] or s2p["group"].nunique() != pub["study2"][
-        "focus_groups"
-    ]:
+    if (
+        len(s2p) != pub["study2"]["managers"]
+        or s2p["group"].nunique() != pub["study2"]["focus_groups"]
+    ):
         raise ValueError("study2.focus_group_sizes must give the published 17 managers in 4 groups")
     check_phrase_roles("study2", codebooks["study2"], sorted(set(s2p["role"])))
-    s2s = _segments("S2", s2p, codebooks["study2"], params["study2"]["theme_weights"],
-                    params["study2"], rng)
+    s2s = _segments(
+        "S2", s2p, codebooks["study2"], params["study2"]["theme_weights"], params["study2"], rng
+    )
     s3p = _participants_study3(params["study3"], rng)
     if list(params["study3"]["group_sizes"]) != list(pub["study3"]["groups"]):
         raise ValueError("study3.group_sizes must name the three published participant groups")
     check_phrase_roles("study3", codebooks["study3"], list(params["study3"]["group_sizes"]))
-    s3s = _segments("S3", s3p, codebooks["study3"], params["study3"]["theme_weights"],
-                    params["study3"], rng)
+    s3s = _segments(
+        "S3", s3p, codebooks["study3"], params["study3"]["theme_weights"], params["study3"], rng
+    )
     # the double-coded subsets draw from their own stream, so the primary coding stays put
     rel_rng = np.random.default_rng([int(params["seed"]), 2])
     projects = {}
     for study, parts, segs in (("study2", s2p, s2s), ("study3", s3p, s3s)):
         second = _second_codes(segs, codebooks[study], params[study]["second_coding"], rel_rng)
-        projects[f"{study}/{study}.qdpx"] = study_project(study, parts, codebooks[study], segs,
-                                                          second)
+        projects[f"{study}/{study}.qdpx"] = study_project(
+            study, parts, codebooks[study], segs, second
+        )
     return SyntheticData(
         tables={
             "study1/extraction.csv": s1,
@@ -574,9 +673,15 @@ def write(data: SyntheticData, outdir: Path) -> list[Path]:
     for rel in sorted(data.projects):
         path = outdir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        written.append(write_qdpx(path, **data.projects[rel], origin="peerwork-compendium "
-                                  "synthetic data", name=Path(rel).stem,
-                                  source_date_epoch=DEFENCE_EPOCH))
+        written.append(
+            write_qdpx(
+                path,
+                **data.projects[rel],
+                origin="peerwork-compendium synthetic data",
+                name=Path(rel).stem,
+                source_date_epoch=DEFENCE_EPOCH,
+            )
+        )
     return written
 
 

@@ -48,9 +48,11 @@ def year_groups(years: pd.Series, width: int = 5) -> pd.Series:
 
 def explode(articles: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
     """Long table (article_id, name) from a ';'-separated multi-valued column."""
-    long = articles[["article_id", column]].assign(
-        **{name: articles[column].str.split(";")}
-    ).explode(name)
+    long = (
+        articles[["article_id", column]]
+        .assign(**{name: articles[column].str.split(";")})
+        .explode(name)
+    )
     long[name] = long[name].str.strip()
     long = long[long[name].notna() & (long[name] != "")]
     return long[["article_id", name]].reset_index(drop=True)
@@ -60,14 +62,21 @@ def crosstab(
     df: pd.DataFrame, rows: str, cols: str, row_order: Sequence[str], col_order: Sequence[str]
 ) -> pd.DataFrame:
     """Counts of ``rows`` × ``cols`` with every combination present (zeros included)."""
-    tab = pd.crosstab(df[rows], df[cols]).reindex(index=row_order, columns=col_order,
-                                                  fill_value=0)
+    tab = pd.crosstab(df[rows], df[cols]).reindex(index=row_order, columns=col_order, fill_value=0)
     tab.index.name, tab.columns.name = rows, None
     return tab.astype(int)
 
 
-SOURCE_COLUMNS = ("article_id", "year", "country", "design", "sector", "setting",
-                  "role_category", "stages")
+SOURCE_COLUMNS = (
+    "article_id",
+    "year",
+    "country",
+    "design",
+    "sector",
+    "setting",
+    "role_category",
+    "stages",
+)
 """What PRISMA-ScR item 17 asks to be shown for every included source of evidence."""
 
 
@@ -87,10 +96,14 @@ def study1_tallies(articles: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "outcomes": count_by(outcomes, "beneficiary", order=BENEFICIARIES, total=n),
         "country": count_by(articles, "country"),
         "period": count_by(years, "period", order=sorted(years["period"].unique())),
-        "year": count_by(articles.assign(year=articles["year"].astype(int)), "year",
-                         order=sorted(articles["year"].astype(int).unique())),
-        "design": count_by(articles, "design",
-                           order=["qualitative", "quantitative", "mixed", "other"]),
+        "year": count_by(
+            articles.assign(year=articles["year"].astype(int)),
+            "year",
+            order=sorted(articles["year"].astype(int).unique()),
+        ),
+        "design": count_by(
+            articles, "design", order=["qualitative", "quantitative", "mixed", "other"]
+        ),
         "sector": count_by(articles, "sector", order=["mental health", "substance use", "both"]),
         "setting": count_by(articles, "setting", order=["inpatient", "outpatient", "community"]),
         "role_stage": role_stage,
@@ -105,8 +118,7 @@ def theme_order(codebook: pd.DataFrame) -> tuple[list[str], list[tuple[str, str]
     return themes, subs
 
 
-def _with_group(segments: pd.DataFrame, participants: pd.DataFrame, group: str
-                ) -> pd.DataFrame:
+def _with_group(segments: pd.DataFrame, participants: pd.DataFrame, group: str) -> pd.DataFrame:
     """The segments condensed to one row per group, theme, subtheme, code and participant,
     with its ``units`` (meaning units) and ``chars`` (their characters).
 
@@ -116,17 +128,17 @@ def _with_group(segments: pd.DataFrame, participants: pd.DataFrame, group: str
     categories and grouped in one pass.
     """
     seg = segments.merge(participants[["participant_id", group]], on="participant_id")
-    keys = [c for c in (group, "theme", "subtheme", "code", "participant_id")
-            if c in seg.columns]
-    seg = seg[keys].astype(dict.fromkeys(keys, "category")).assign(
-        chars=seg["text"].str.len().astype("int64") if "text" in seg.columns else 0)
+    keys = [c for c in (group, "theme", "subtheme", "code", "participant_id") if c in seg.columns]
+    seg = (
+        seg[keys]
+        .astype(dict.fromkeys(keys, "category"))
+        .assign(chars=seg["text"].str.len().astype("int64") if "text" in seg.columns else 0)
+    )
     grouped = seg.groupby(keys, sort=False, observed=True)
-    return pd.DataFrame({"units": grouped.size(), "chars": grouped["chars"].sum()}
-                        ).reset_index()
+    return pd.DataFrame({"units": grouped.size(), "chars": grouped["chars"].sum()}).reset_index()
 
 
-def _counts(fine: pd.DataFrame, keys: list[str]
-            ) -> dict[tuple[str, ...], tuple[int, int, int]]:
+def _counts(fine: pd.DataFrame, keys: list[str]) -> dict[tuple[str, ...], tuple[int, int, int]]:
     """Per combination of ``keys``: meaning units, distinct participants and characters,
     from the condensed rows of :func:`_with_group`."""
     if fine.empty:
@@ -135,20 +147,25 @@ def _counts(fine: pd.DataFrame, keys: list[str]
     units = grouped["units"].sum()
     people = grouped["participant_id"].nunique()
     chars = grouped["chars"].sum()
-    return {(k if isinstance(k, tuple) else (k,)): (int(u), int(p), int(c))
-            for k, u, p, c in zip(units.index, units.to_numpy(), people.to_numpy(),
-                                  chars.to_numpy(), strict=True)}
+    return {
+        (k if isinstance(k, tuple) else (k,)): (int(u), int(p), int(c))
+        for k, u, p, c in zip(
+            units.index, units.to_numpy(), people.to_numpy(), chars.to_numpy(), strict=True
+        )
+    }
 
 
-def _units_by(fine: pd.DataFrame, rows: str, cols: str, row_order: Sequence[str],
-              col_order: Sequence[str]) -> pd.DataFrame:
+def _units_by(
+    fine: pd.DataFrame, rows: str, cols: str, row_order: Sequence[str], col_order: Sequence[str]
+) -> pd.DataFrame:
     """Meaning units of ``rows`` x ``cols`` with every combination present (zeros included),
     as :func:`crosstab` gives on the uncondensed segments."""
     tab = pd.DataFrame(0, index=list(row_order), columns=list(col_order))
     if not fine.empty:
         counts = fine.groupby([rows, cols], sort=False, observed=True)["units"].sum()
-        tab = counts.unstack(fill_value=0).reindex(index=list(row_order),
-                                                   columns=list(col_order), fill_value=0)
+        tab = counts.unstack(fill_value=0).reindex(
+            index=list(row_order), columns=list(col_order), fill_value=0
+        )
     tab.index.name, tab.columns.name = rows, None
     return tab.astype(int)
 
@@ -172,14 +189,14 @@ def segment_tallies(
     theme_rows = []
     for t in themes:
         units, people, _ = by_theme.get((t,), (0, 0, 0))
-        theme_rows.append({"theme": t, "segments": units, "participants": people,
-                           "of": n_part})
+        theme_rows.append({"theme": t, "segments": units, "participants": people, "of": n_part})
     by_sub = _counts(seg, ["theme", "subtheme"])
     sub_rows = []
     for t, st in subs:
         units, people, _ = by_sub.get((t, st), (0, 0, 0))
-        sub_rows.append({"theme": t, "subtheme": st, "segments": units,
-                         "participants": people, "of": n_part})
+        sub_rows.append(
+            {"theme": t, "subtheme": st, "segments": units, "participants": people, "of": n_part}
+        )
     groups = list(dict.fromkeys(participants[group]))
     by_group = _units_by(seg, "theme", group, themes, groups).reset_index()
     sizes = participants[group].value_counts()
@@ -227,13 +244,19 @@ def stc_hierarchy(
             nodes.append(("subgroup", theme, sub, ""))
             for code in in_theme.loc[in_theme["subtheme"] == sub, "code"]:
                 nodes.append(("code group", theme, sub, code))
-    level_keys = {"theme": ["theme"], "subgroup": ["theme", "subtheme"],
-                  "code group": ["theme", "subtheme", "code"]}
+    level_keys = {
+        "theme": ["theme"],
+        "subgroup": ["theme", "subtheme"],
+        "code group": ["theme", "subtheme", "code"],
+    }
     # one grouped pass per level for the whole study and one with the group as first key
     whole = {level: _counts(seg, keys) for level, keys in level_keys.items()}
     by_group = {level: _counts(seg, [group, *keys]) for level, keys in level_keys.items()}
-    chars_of = seg.groupby(group, sort=False, observed=True)["chars"].sum() if len(seg) \
+    chars_of = (
+        seg.groupby(group, sort=False, observed=True)["chars"].sum()
+        if len(seg)
         else pd.Series(dtype=int)
+    )
     rows = []
     for g in groups:
         everyone = g == "all"
@@ -247,10 +270,19 @@ def stc_hierarchy(
             else:  # an empty subtheme or code matches any value, as a filter would
                 gs = seg if everyone else seg[seg[group] == g]
                 units, contributors, chars = _node_by_mask(gs, theme, sub, code)
-            rows.append({"level": level, "theme": theme, "subtheme": sub, "code": code,
-                         "group": g, "units": units, "participants": contributors,
-                         "of": len(people),
-                         "coverage_pct": round(100 * chars / total, 1) if total else 0.0})
+            rows.append(
+                {
+                    "level": level,
+                    "theme": theme,
+                    "subtheme": sub,
+                    "code": code,
+                    "group": g,
+                    "units": units,
+                    "participants": contributors,
+                    "of": len(people),
+                    "coverage_pct": round(100 * chars / total, 1) if total else 0.0,
+                }
+            )
     return pd.DataFrame(rows)
 
 

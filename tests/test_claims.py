@@ -225,12 +225,9 @@ OLD_THEME = "Peer workers are highly valued in the service transformation proces
 NEW_THEME = "Peer workers are somewhat valued in the service transformation process"
 
 
-
-
 @pytest.mark.slow
 @pytest.mark.xdist_group("e2e")
-def test_dag_claims_match_then_a_broken_fact_fails_the_build(built: Path, tmp_path: Path
-                                                            ) -> None:
+def test_dag_claims_match_then_a_broken_fact_fails_the_build(built: Path, tmp_path: Path) -> None:
     # the session build, copied with its mtimes: Snakemake at its root has nothing to do
     # until the edits below, which re-run only Study 2's part of the DAG
     work = copy_built(built, tmp_path / "compendium")

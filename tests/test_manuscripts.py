@@ -51,8 +51,10 @@ def test_every_checklist_item_points_to_an_existing_section() -> None:
         # a generated table named tables/NAME.md carries the id tbl-NAME (analysis.assemble)
         ids |= {f"tbl-{n}" for n in re.findall(r"\{\{< include tables/([\w-]+)\.md", qmd)}
         doc = spec["document"]
-        wheres = [it["where"].get(doc, []) if isinstance(it["where"], dict) else it["where"]
-                  for it in spec["items"]]
+        wheres = [
+            it["where"].get(doc, []) if isinstance(it["where"], dict) else it["where"]
+            for it in spec["items"]
+        ]
         missing = [w for where in wheres for w in where if w not in ids]
         assert not missing, f"{name}: sections not in {spec['document']}: {missing}"
         assert f"tables/{name}.md" in qmd, f"{spec['document']} does not include its {name}"

@@ -19,8 +19,9 @@ from tests.test_verify import checked_copy
 def _unshare() -> str:
     """Why `unshare -rn` cannot run here, or '' when it can."""
     try:
-        done = subprocess.run(["unshare", "-rn", "true"], capture_output=True, text=True,
-                              timeout=60, check=False)
+        done = subprocess.run(
+            ["unshare", "-rn", "true"], capture_output=True, text=True, timeout=60, check=False
+        )
     except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
         return str(exc)
     return "" if done.returncode == 0 else (done.stderr.strip() or f"exit {done.returncode}")
@@ -30,7 +31,7 @@ UNSHARE_PROBLEM = _unshare()
 needs_unshare = pytest.mark.skipif(
     bool(UNSHARE_PROBLEM),
     reason=f"`unshare -rn true` fails on this machine ({UNSHARE_PROBLEM}): user and network "
-           "namespaces are not available, so a build cannot be cut off the network here",
+    "namespaces are not available, so a build cannot be cut off the network here",
 )
 
 PROBE = """\
@@ -49,9 +50,13 @@ print(" ".join(names), outside)
 
 @needs_unshare
 def test_the_namespace_has_loopback_and_nothing_else() -> None:
-    done = subprocess.run(["unshare", "-rn", sys.executable, "-c", LOOPBACK_UP,
-                           sys.executable, "-c", PROBE],
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        ["unshare", "-rn", sys.executable, "-c", LOOPBACK_UP, sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["lo", "unreachable"]
 

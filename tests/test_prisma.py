@@ -7,12 +7,21 @@ import pytest
 
 from analysis.prisma import PrismaError, flow_from_counts, flow_table
 
-GOOD = [("identified_database", "Medline", 60), ("identified_database", "Embase", 40),
-        ("identified_other", "citation searching", 5), ("removed_duplicates", "", 25),
-        ("removed_other", "", 0), ("screened", "", 80), ("excluded_screening", "", 50),
-        ("sought", "", 30), ("not_retrieved", "", 2), ("assessed", "", 28),
-        ("excluded_reason", "wrong population", 10), ("excluded_reason", "no peer role", 6),
-        ("included", "", 12)]
+GOOD = [
+    ("identified_database", "Medline", 60),
+    ("identified_database", "Embase", 40),
+    ("identified_other", "citation searching", 5),
+    ("removed_duplicates", "", 25),
+    ("removed_other", "", 0),
+    ("screened", "", 80),
+    ("excluded_screening", "", 50),
+    ("sought", "", 30),
+    ("not_retrieved", "", 2),
+    ("assessed", "", 28),
+    ("excluded_reason", "wrong population", 10),
+    ("excluded_reason", "no peer role", 6),
+    ("included", "", 12),
+]
 
 
 def counts(**changes: int) -> pd.DataFrame:
@@ -26,12 +35,19 @@ def test_consistent_counts_give_the_flow() -> None:
     assert flow_table(flow)["n"].iloc[-1] == 12
 
 
-@pytest.mark.parametrize(("box", "value", "expected"), [
-    ("screened", 81, "screened' holds 81 but identified − duplicates − other removals gives 80"),
-    ("sought", 31, "sought' holds 31 but screened − excluded at screening gives 30"),
-    ("assessed", 27, "assessed' holds 27 but sought − not retrieved gives 28"),
-    ("included", 13, "included' holds 13 but assessed − excluded with reasons gives 12"),
-])
+@pytest.mark.parametrize(
+    ("box", "value", "expected"),
+    [
+        (
+            "screened",
+            81,
+            "screened' holds 81 but identified − duplicates − other removals gives 80",
+        ),
+        ("sought", 31, "sought' holds 31 but screened − excluded at screening gives 30"),
+        ("assessed", 27, "assessed' holds 27 but sought − not retrieved gives 28"),
+        ("included", 13, "included' holds 13 but assessed − excluded with reasons gives 12"),
+    ],
+)
 def test_each_rule_names_the_box_and_both_numbers(box: str, value: int, expected: str) -> None:
     with pytest.raises(PrismaError) as err:
         flow_from_counts(counts(**{box: value}), label="prisma.csv")

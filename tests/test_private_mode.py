@@ -42,13 +42,13 @@ def snapshot(root: Path) -> dict[str, tuple[str, int]]:
     state = {}
     for dirpath, dirnames, filenames in os.walk(root):
         rel = Path(dirpath).relative_to(root)
-        dirnames[:] = [d for d in dirnames
-                       if d != "__pycache__" and not (rel == Path(".") and d in GENERATED)]
+        dirnames[:] = [
+            d for d in dirnames if d != "__pycache__" and not (rel == Path(".") and d in GENERATED)
+        ]
         for name in filenames:
             path = Path(dirpath) / name
             st = path.lstat()
-            state[str(rel / name)] = (hashlib.sha256(path.read_bytes()).hexdigest(),
-                                      st.st_mtime_ns)
+            state[str(rel / name)] = (hashlib.sha256(path.read_bytes()).hexdigest(), st.st_mtime_ns)
     return state
 
 
@@ -58,8 +58,7 @@ def document_text(path: Path) -> str:
     if path.suffix == ".docx":
         doc = Document(str(path))
         with zipfile.ZipFile(path) as z:
-            xml = "".join(z.read(n).decode("utf-8") for n in z.namelist()
-                          if n.endswith(".xml"))
+            xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
         return "\n".join(p.text for p in doc.paragraphs) + xml
     return path.read_text(encoding="utf-8")
 
@@ -72,8 +71,9 @@ def private_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path,
     config = yaml.safe_load((root / "config/config.yaml").read_text(encoding="utf-8"))
     source = Path(config["data_dir"])
     shutil.copytree(root / source if not source.is_absolute() else source, private / "data")
-    (private / "names.txt").write_text("# participants\n" + "\n".join(NAMES) + "\n",
-                                       encoding="utf-8")
+    (private / "names.txt").write_text(
+        "# participants\n" + "\n".join(NAMES) + "\n", encoding="utf-8"
+    )
     config.update(mode="private", data_dir=str(private / "data"))
     config.setdefault("privacy", {})["names_file"] = str(private / "names.txt")
     configfile = private / "config.yaml"
@@ -88,8 +88,7 @@ def private_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path,
     return root, private, done.stdout + done.stderr
 
 
-def test_private_documents_have_no_synthetic_banner(private_build: tuple[Path, Path, str]
-                                                    ) -> None:
+def test_private_documents_have_no_synthetic_banner(private_build: tuple[Path, Path, str]) -> None:
     root = private_build[0]
     documents = sorted((root / "results/manuscripts").iterdir())
     assert len(documents) == 12
@@ -99,14 +98,21 @@ def test_private_documents_have_no_synthetic_banner(private_build: tuple[Path, P
         assert "synthetic-banner" not in text, path.name
 
 
-def test_no_private_path_or_name_reaches_the_results(private_build: tuple[Path, Path, str]
-                                                      ) -> None:
+def test_no_private_path_or_name_reaches_the_results(private_build: tuple[Path, Path, str]) -> None:
     root, private, _ = private_build
-    needles = {str(private).encode(), os.path.realpath(private).encode(),
-               *(n.encode() for n in NAMES), *(n.casefold().encode() for n in NAMES)}
-    leaks = [(str(p.relative_to(root)), n.decode())
-             for p in sorted((root / "results").rglob("*")) if p.is_file()
-             for n in needles if n in p.read_bytes()]
+    needles = {
+        str(private).encode(),
+        os.path.realpath(private).encode(),
+        *(n.encode() for n in NAMES),
+        *(n.casefold().encode() for n in NAMES),
+    }
+    leaks = [
+        (str(p.relative_to(root)), n.decode())
+        for p in sorted((root / "results").rglob("*"))
+        if p.is_file()
+        for n in needles
+        if n in p.read_bytes()
+    ]
     assert not leaks, f"private folder or names in results/: {leaks}"
 
 
@@ -116,7 +122,12 @@ def test_results_are_git_ignored(private_build: tuple[Path, Path, str]) -> None:
     for name in ("results", "logs", ".build", "results/manuscripts/thesis.pdf"):
         check = subprocess.run(["git", "check-ignore", "-q", name], cwd=root)
         assert check.returncode == 0, f"{name} is not git-ignored"
-    untracked = subprocess.run(["git", "ls-files", "--others", "--exclude-standard"],
-                               cwd=root, capture_output=True, text=True, check=True).stdout
+    untracked = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     generated = [f for f in untracked.splitlines() if f.split("/")[0] in GENERATED]
     assert not generated, f"generated files git would pick up: {generated[:10]}"

@@ -22,7 +22,9 @@ def test_longest_prefix_and_numbered_parts() -> None:
     assert sources_for("study1.screened", VARIABLE_SOURCES, ".") == ["prisma"]
     assert sources_for("study1.trend.or", VARIABLE_SOURCES, ".") == ["model"]
     assert sources_for("study3.theme2.coverage", VARIABLE_SOURCES, ".") == [
-        "s3_themes", "s3_coverage_by_group"]
+        "s3_themes",
+        "s3_coverage_by_group",
+    ]
     assert sources_for("s2-quotes-theme3", TABLE_SOURCES, "-") == ["quotations2", "condensates2"]
     with pytest.raises(KeyError, match="no provenance rule for 'study9.x'"):
         sources_for("study9.x", VARIABLE_SOURCES, ".")
@@ -50,10 +52,13 @@ def test_record_and_appendix_list_exactly_what_a_document_uses(tmp_path: Path) -
     themes.parent.mkdir(parents=True)
     themes.write_text("theme,segments\nA,3\n")
     record = provenance.record(
-        {"study2": {"themes": "1", "theme1": {"name": "A"}}}, ["s2-themes"],
-        {"fig_s2": str(themes)}, {"s2_themes": str(themes), "s2_subthemes": str(themes)},
+        {"study2": {"themes": "1", "theme1": {"name": "A"}}},
+        ["s2-themes"],
+        {"fig_s2": str(themes)},
+        {"s2_themes": str(themes), "s2_subthemes": str(themes)},
         {"tallies_study": [str(tmp_path / "results/tallies/{study}/themes.csv")]},
-        "sha256:000000000000")
+        "sha256:000000000000",
+    )
     entry = record["variables"]["study2.theme1.name"]
     assert entry["value"] == "A"
     assert entry["inputs"][0]["rule"] == "tallies_study"
@@ -75,14 +80,15 @@ def test_every_document_has_a_complete_html_provenance_appendix(built: Path) -> 
         keys, tables, figures = provenance.used_by(qmd)
         assert keys and figures
         html = (built / f"results/manuscripts/{doc}.html").read_text(encoding="utf-8")
-        appendix = html[html.index('id="sec-appendix-provenance"'):]
+        appendix = html[html.index('id="sec-appendix-provenance"') :]
         for k in keys:
             assert f"<code>{k}</code>" in appendix, (doc, k)
             for source in record["variables"][k]["inputs"]:
                 assert source["sha256"][:12] in appendix
         assert record["code_version"] in appendix
-        pdf = " ".join(p.extract_text() for p in PdfReader(built / f"results/manuscripts/{doc}.pdf")
-                       .pages)
+        pdf = " ".join(
+            p.extract_text() for p in PdfReader(built / f"results/manuscripts/{doc}.pdf").pages
+        )
         assert "Appendix: provenance" not in pdf  # HTML only
     for entry in record["figures"].values():
         assert entry["rule"] in {"figures_study1", "figures_study", "synthesis"}

@@ -405,9 +405,10 @@ def test_summary_one_code_design() -> None:
 
 
 def test_summary_can_be_limited_to_some_coders() -> None:
-    codings = pd.concat([from_confusion(CONFUSION, CODES),
-                         frame([("s00", "y", "ghost"), ("s01", "x", "ghost")])],
-                        ignore_index=True)
+    codings = pd.concat(
+        [from_confusion(CONFUSION, CODES), frame([("s00", "y", "ghost"), ("s01", "x", "ghost")])],
+        ignore_index=True,
+    )
     assert rel.reliability_summary(codings)["cohen_overall"] is None  # three coders, no pair
     summary = rel.reliability_summary(codings, coders=["B", "A"])
     assert summary["coders"] == ["A", "B"]

@@ -31,9 +31,10 @@ def test_with_wilson_adds_percent_intervals() -> None:
 
 
 def test_any_cocreation_flags_early_stages() -> None:
-    flags = stats.any_cocreation(pd.Series(["co-delivery", "co-design;co-delivery",
-                                            "co-commissioning"]),
-                                 ("co-commissioning", "co-design"))
+    flags = stats.any_cocreation(
+        pd.Series(["co-delivery", "co-design;co-delivery", "co-commissioning"]),
+        ("co-commissioning", "co-design"),
+    )
     assert flags.tolist() == [0, 1, 1]
 
 

@@ -16,16 +16,17 @@ DATA = REPO / "data" / "synthetic"
 
 @pytest.fixture(scope="module")
 def generated() -> synthetic.SyntheticData:
-    params, codebooks = synthetic.load_parameters(REPO / "config/synthetic.yaml",
-                                                  REPO / "config/synthetic-codebooks.yaml")
+    params, codebooks = synthetic.load_parameters(
+        REPO / "config/synthetic.yaml", REPO / "config/synthetic-codebooks.yaml"
+    )
     return synthetic.generate(params, codebooks)
 
 
-def test_regeneration_is_byte_identical(generated: synthetic.SyntheticData,
-                                        tmp_path: Path) -> None:
+def test_regeneration_is_byte_identical(generated: synthetic.SyntheticData, tmp_path: Path) -> None:
     written = synthetic.write(generated, tmp_path)
     assert {p.relative_to(tmp_path).as_posix() for p in written} == {
-        p.relative_to(DATA).as_posix() for p in DATA.rglob("*") if p.is_file()}
+        p.relative_to(DATA).as_posix() for p in DATA.rglob("*") if p.is_file()
+    }
     for path in written:
         rel = path.relative_to(tmp_path)
         assert path.read_bytes() == (DATA / rel).read_bytes(), f"{rel} differs from the commit"
@@ -36,8 +37,17 @@ def test_study1_reproduces_the_published_facts(generated: synthetic.SyntheticDat
     flow = flow_from_counts(generated.tables["study1/prisma.csv"])
     assert (flow.screened, flow.included, len(articles)) == (13178, 172, 172)
     assert list(flow.databases) == [
-        "Medline", "PsycINFO", "Embase", "Oria", "WorldCat", "Google Scholar", "Scopus",
-        "Academic Search Elite", "Cinahl", "Web of Science"]
+        "Medline",
+        "PsycINFO",
+        "Embase",
+        "Oria",
+        "WorldCat",
+        "Google Scholar",
+        "Scopus",
+        "Academic Search Elite",
+        "Cinahl",
+        "Web of Science",
+    ]
     roles = articles["role_category"].value_counts()
     assert roles.idxmax() == "peer support"
     assert roles.idxmin() == "co-creation partner"
@@ -56,9 +66,15 @@ def test_study2_and_3_reproduce_the_published_facts() -> None:
     ]
     s3 = coded_study_from_qdpx(DATA / "study3" / "study3.qdpx").tables
     assert list(dict.fromkeys(s3.participants["group"])) == [
-        "manager", "health professional", "peer worker"]
+        "manager",
+        "health professional",
+        "peer worker",
+    ]
     assert list(dict.fromkeys(s3.codebook["theme"])) == [
-        "Empowered co-production", "Fluid positions", "Catalysing cultural change"]
+        "Empowered co-production",
+        "Fluid positions",
+        "Catalysing cultural change",
+    ]
 
 
 @pytest.mark.parametrize(("study", "coders"), [("study2", 2), ("study3", 3)])
@@ -72,8 +88,11 @@ def test_projects_carry_a_double_coded_subset(study: str, coders: int) -> None:
 
 def test_generator_never_produces_an_identifier(generated: synthetic.SyntheticData) -> None:
     frames = dict(generated.tables)
-    frames |= {f"{rel}:{name}": df for rel, project in generated.projects.items()
-               for name, df in project.items()}
+    frames |= {
+        f"{rel}:{name}": df
+        for rel, project in generated.projects.items()
+        for name, df in project.items()
+    }
     for name, df in frames.items():
         # GUIDs are random hex, not text: "85524244-..." would pass for a phone number
         for column in [c for c in df.columns if not c.endswith(("_id", "_ids"))]:
@@ -95,8 +114,9 @@ def test_allocate_meets_the_total_exactly() -> None:
 
 
 def test_inconsistent_published_total_is_rejected() -> None:
-    params, _ = synthetic.load_parameters(REPO / "config/synthetic.yaml",
-                                          REPO / "config/synthetic-codebooks.yaml")
+    params, _ = synthetic.load_parameters(
+        REPO / "config/synthetic.yaml", REPO / "config/synthetic-codebooks.yaml"
+    )
     params["study1"]["not_retrieved"] = 10
     with pytest.raises(ValueError, match="172 included"):
         synthetic.prisma_counts(params["study1"], params["published"]["study1"])

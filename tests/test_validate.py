@@ -184,14 +184,20 @@ def _minimal(**knobs: Any) -> Callable[[Path], None]:
 FILE_GENERATORS: dict[str, Callable[[Path], None]] = {
     "corrupt_zip": lambda path: path.write_bytes(b"PK\x03\x04 this is not a zip") and None,
     "no_project_qde": _qdpx({"sources/a.txt": "hei"}),
-    "malformed_xml": _qdpx({"project.qde": '<?xml version="1.0"?>\n<Project xmlns='
-                            '"urn:QDA-XML:project:1.0"><Sources>\n</Project>'}),
+    "malformed_xml": _qdpx(
+        {
+            "project.qde": '<?xml version="1.0"?>\n<Project xmlns='
+            '"urn:QDA-XML:project:1.0"><Sources>\n</Project>'
+        }
+    ),
     "dangling_code_ref": _minimal(code_ref=fx.guid(999)),
     "selection_outside_source": _minimal(start=20, end=400),
     "selection_reversed": _minimal(start=10, end=4),
     "missing_source_file": _minimal(include_source_file=False),
     "flat_codebook": _minimal(),
 }
+
+
 def _load_file(case: dict[str, Any], path: Path) -> None:
     if case["loader"] == "qdpx":
         coded_study_from_qdpx(path)
@@ -199,8 +205,11 @@ def _load_file(case: dict[str, Any], path: Path) -> None:
         flow_from_counts(read_table(path, schema_path("prisma")), label=str(path))
     else:
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
-        schema = json.loads((FIXTURES.parents[1] / "workflow/schemas/config.schema.json")
-                            .read_text(encoding="utf-8"))
+        schema = json.loads(
+            (FIXTURES.parents[1] / "workflow/schemas/config.schema.json").read_text(
+                encoding="utf-8"
+            )
+        )
         validate_config(config, schema, label=str(path))
 
 
@@ -469,7 +478,10 @@ def test_config_typo_names_the_config_file(tmp_path: Path) -> None:
     )
     done = subprocess.run(
         [str(Path(sys.executable).parent / "snakemake"), "-n", "-s", "workflow/Snakefile"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode != 0
     assert 'config/config.yaml: $.modex: unknown key "modex"' in done.stdout + done.stderr

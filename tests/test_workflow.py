@@ -92,8 +92,18 @@ def test_two_builds_in_different_folders_are_byte_identical(
     """The session build against ``make verify``'s rebuild of a clean copy elsewhere, later,
     offline: every result, not only the files the manifest covers, must be the same."""
     other = checked_copy(request).kept / "compendium"
-    for sub in ("manuscripts", "render", "tallies", "stats", "synthesis", "figures",
-                "notebooks", "clean", "verify", "privacy"):
+    for sub in (
+        "manuscripts",
+        "render",
+        "tallies",
+        "stats",
+        "synthesis",
+        "figures",
+        "notebooks",
+        "clean",
+        "verify",
+        "privacy",
+    ):
         a, b = _digests(built / "results" / sub), _digests(other / "results" / sub)
         assert a and a.keys() == b.keys(), sub
         differ = [k for k in a if a[k] != b[k]]

@@ -11,7 +11,13 @@ from analysis.steps._common import Paths
 #: The row schemas the gate reads (``workflow/schemas/<kind>.schema.json``): an input of
 #: that kind is skipped only in columns the schema closes (see :mod:`analysis.privacy`).
 ROW_SCHEMAS = (
-    "extraction", "prisma", "participants", "codebook", "segments", "stage_map", "stc_bank"
+    "extraction",
+    "prisma",
+    "participants",
+    "codebook",
+    "segments",
+    "stage_map",
+    "stc_bank",
 )
 
 

@@ -57,4 +57,3 @@ def reliability_step(inp: Paths, out: Paths) -> None:
         table = reliability.per_code_table(summary, read_csv(inp["codebook"]))
     write_json(summary, out["summary"])
     write_csv(table, out["table"])
-

@@ -66,8 +66,6 @@ rule quotations:
             subcategory="{study}",
         ),
         condensates="results/tallies/{study}/condensates.csv",
-    params:
-        study=lambda w: w.study,
     log:
         "logs/tallies/{study}.quotations.log",
     conda:
@@ -76,5 +74,7 @@ rule quotations:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        study=lambda w: w.study,
     script:
         "../scripts/quotations.py"

@@ -1,4 +1,5 @@
 """Rule `assemble`: calls analysis.steps.render.assemble_step with the rule's files."""
+
 import _repo  # noqa: F401 -- first: the analysis package of this working tree
 
 from analysis.rule import run

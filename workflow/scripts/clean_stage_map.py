@@ -1,4 +1,5 @@
 """Rule `clean_stage_map`: calls analysis.steps.clean.clean_stage_map_step with the rule's files."""
+
 import _repo  # noqa: F401 -- first: the analysis package of this working tree
 
 from analysis.rule import run

@@ -1,4 +1,5 @@
 """Rule `notebook`: calls analysis.steps.notebooks.notebook_step with the rule's files."""
+
 import _repo  # noqa: F401 -- first: the analysis package of this working tree
 
 from analysis.rule import run

@@ -1,4 +1,5 @@
 """Rule `quotations`: calls analysis.steps.tallies.quotations_step with the rule's files."""
+
 import _repo  # noqa: F401 -- first: the analysis package of this working tree
 
 from analysis.rule import run
