@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import assemble
+from analysis import assemble_stc, norwegian
 
 
 def test_norwegian_formats_numbers_only() -> None:
-    nb = assemble.norwegian(
+    nb = norwegian.norwegian(
         {"n": "13,178", "pct": "12.5", "name": "Medline", "ci": "0.78–0.99", "deep": {"k": "172"}}
     )
     assert nb == {
@@ -44,7 +44,7 @@ def test_reliability_table_marks_undefined_kappa() -> None:
         "fleiss_overall": {"kappa": 0.49},
         "krippendorff_alpha": {"alpha": 0.51},
     }
-    text = assemble.reliability_table("s2", table, summary)
+    text = assemble_stc.reliability_table("s2", table, summary)
     assert "| c | 100.0 | — | — | — |" in text
     assert "| **All code groups (nominal)** | 75.0 | 0.50 | 0.49 | 0.51 |" in text
     assert "{#tbl-s2-reliability}" in text and "Unit of analysis: the meaning unit" in text

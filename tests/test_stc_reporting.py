@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import assemble, synthetic
+from analysis import assemble_stc, synthetic
 from analysis.quotations import MAX_QUOTES, MIN_QUOTES, check_speakers, condensation_report
 from analysis.stc import coded_study_from_qdpx
 from analysis.validate import InputError, StudyTables, read_table, schema_path
@@ -159,7 +159,7 @@ def subgroup_blocks(fragment: str) -> list[str]:
 @pytest.mark.parametrize("name", STUDIES)
 def test_fragments_hold_a_condensate_tally_and_two_to_four_quotations(name: str) -> None:
     condensates, quotes = report(name)
-    blocks = assemble.quotation_blocks(condensates, quotes, "Rule.", True, *NOUN[name])
+    blocks = assemble_stc.quotation_blocks(condensates, quotes, "Rule.", True, *NOUN[name])
     assert sorted(blocks) == [0, 1, 2, 3]
     subs = [b for i in (1, 2, 3) for b in subgroup_blocks(blocks[i])]
     assert [b.split(" {.unnumbered}")[0] for b in subs] == list(condensates["subtheme"])
@@ -168,7 +168,7 @@ def test_fragments_hold_a_condensate_tally_and_two_to_four_quotations(name: str)
         assert re.search(r"Voiced by \d+ of \d+ " + NOUN[name][0], b), b
         n = b.count("\n> — ")
         assert MIN_QUOTES <= n <= MAX_QUOTES and b.count("(synthetic meaning unit)") == n, b
-    real = assemble.quotation_blocks(condensates, quotes, "Rule.", False, *NOUN[name])
+    real = assemble_stc.quotation_blocks(condensates, quotes, "Rule.", False, *NOUN[name])
     assert "synthetic" not in real[1]
 
 

@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 from docx import Document
 from pypdf import PdfReader
 
-from analysis import assemble
+from analysis import assemble, norwegian
 from analysis.categories import ROLE_CATEGORIES, STAGES
 
 #: Section ids a thesis summary must have: front matter, list of papers, the chapters, the
@@ -87,19 +87,19 @@ def test_main_text_leaves_out_tables_references_and_appendices() -> None:
 
 
 def test_norwegian_counts_are_words_up_to_twelve_and_digits_above() -> None:
-    assert [assemble.norwegian_count(n) for n in (1, 3, 4, 10, 12)] == [
+    assert [norwegian.norwegian_count(n) for n in (1, 3, 4, 10, 12)] == [
         "én",
         "tre",
         "fire",
         "ti",
         "tolv",
     ]
-    assert assemble.norwegian_count(17) == "17"
-    assert assemble.norwegian_count(13178) == "13\u00a0178"
+    assert norwegian.norwegian_count(17) == "17"
+    assert norwegian.norwegian_count(13178) == "13\u00a0178"
 
 
 def test_norwegian_variables_get_words_and_norwegian_terms() -> None:
-    nb = assemble.norwegian(
+    nb = norwegian.norwegian(
         {
             "study1": {
                 "databases": "10",
@@ -119,8 +119,8 @@ def test_norwegian_variables_get_words_and_norwegian_terms() -> None:
 
 def test_every_role_category_and_stage_has_a_norwegian_term() -> None:
     english = {assemble.ROLE_LABELS[r] for r in ROLE_CATEGORIES} | set(STAGES)
-    assert set(assemble.NB_TERMS) == english
-    assert all(term and term not in english for term in assemble.NB_TERMS.values())
+    assert set(norwegian.NB_TERMS) == english
+    assert all(term and term not in english for term in norwegian.NB_TERMS.values())
 
 
 # ------------------------------------------------------------------- the rendered thesis
@@ -178,11 +178,11 @@ def test_sammendrag_is_norwegian_with_norwegian_terms_and_words(
         "samproduksjon",
         "samskaping",
         "erfaringsmedarbeider",
-        *(assemble.NB_ROLES[r] for r in ROLE_CATEGORIES),
+        *(norwegian.NB_ROLES[r] for r in ROLE_CATEGORIES),
     ):
         assert term in text, term
     variables = yaml.safe_load((built / "results/render/_variables.yml").read_text("utf-8"))
-    databases = assemble.norwegian_count(int(variables["study1"]["databases"]))
+    databases = norwegian.norwegian_count(int(variables["study1"]["databases"]))
     assert databases.isalpha(), "the number of databases is small enough to be a word"
     assert f"{databases} databaser" in text
     assert not re.search(r"\d,\d{3}", text), "English thousands separator in the sammendrag"

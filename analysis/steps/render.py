@@ -36,7 +36,7 @@ def _qualitative(
     inp: Paths, study: str, mode: str, variables: dict[str, Any], tables: dict[str, str]
 ) -> None:
     """One qualitative study's variables and tables (added to ``variables``/``tables``)."""
-    from analysis import assemble, quotations
+    from analysis import assemble, assemble_stc, quotations
 
     k = study_number(study)
     tq = _load_many(inp, f"s{k}_")
@@ -46,14 +46,14 @@ def _qualitative(
     prefix = f"s{k}"
     tables |= assemble.qualitative_tables(prefix, tq, GROUP_LABEL[study], parts, "group")
     summary = read_json(inp[f"reliability{k}"])
-    variables[study]["reliability"] = assemble.reliability_variables(summary, len(segs))
-    tables[f"{prefix}-reliability"] = assemble.reliability_table(
+    variables[study]["reliability"] = assemble_stc.reliability_variables(summary, len(segs))
+    tables[f"{prefix}-reliability"] = assemble_stc.reliability_table(
         prefix, read_numbers_csv(inp[f"reliability_table{k}"]), summary
     )
-    tables[f"{prefix}-hierarchy"] = assemble.hierarchy_table(
+    tables[f"{prefix}-hierarchy"] = assemble_stc.hierarchy_table(
         prefix, tq["hierarchy"], GROUP_LABEL[study]
     )
-    blocks = assemble.quotation_blocks(
+    blocks = assemble_stc.quotation_blocks(
         read_numbers_csv(inp[f"condensates{k}"]),
         read_csv(inp[f"quotations{k}"]),
         quotations.RULE,
@@ -67,7 +67,7 @@ def _qualitative(
 
 def assemble_step(inp: Paths, out: Paths, mode: str) -> None:
     """Write the variables file and every Markdown table the documents include."""
-    from analysis import assemble
+    from analysis import assemble, norwegian
     from analysis.prisma import flow_from_counts
 
     flow = flow_from_counts(read_csv(inp["prisma"]))
@@ -92,7 +92,7 @@ def assemble_step(inp: Paths, out: Paths, mode: str) -> None:
     tables |= assemble.synthesis_tables(matrix)
     for name, spec in sorted(read_yaml(inp["checklists"]).items()):
         tables[name] = assemble.checklist_table(name, spec)
-    variables["nb"] = assemble.norwegian({k: v for k, v in variables.items() if k != "data"})
+    variables["nb"] = norwegian.norwegian({k: v for k, v in variables.items() if k != "data"})
     write_yaml(variables, out["variables"])
     with atomic_dir(out["tables"]) as tmp:
         for name, text in sorted(tables.items()):
