@@ -12,7 +12,7 @@ import copy
 import pandas as pd
 import pytest
 
-from analysis import synthetic
+from analysis import synthetic, synthetic_study1
 from analysis.io import read_csv
 from tests.conftest import REPO
 
@@ -37,7 +37,7 @@ def _assert_definition(sheet: pd.DataFrame) -> None:
         stages = set(row.stages.split("; "))
         assert stages & {"co-commissioning", "co-design"}, f"{row.article_id}: no early stage"
         assert "co-delivery" in stages, f"{row.article_id}: no co-delivery"
-    assert synthetic.cocreation_violations(sheet) == []
+    assert synthetic_study1.cocreation_violations(sheet) == []
 
 
 def test_committed_sheet_respects_the_definition() -> None:
@@ -64,7 +64,7 @@ def test_a_violation_is_reported_with_row_and_article() -> None:
             "stages": ["co-delivery", "co-commissioning; co-design", "co-delivery; co-assessment"],
         }
     )
-    problems = synthetic.cocreation_violations(sheet)
+    problems = synthetic_study1.cocreation_violations(sheet)
     assert len(problems) == 2
     assert problems[0].startswith("row 3 (S1-002)") and "co-delivery" in problems[0]
     assert problems[1].startswith("row 4 (S1-003)") and "early stage" in problems[1]

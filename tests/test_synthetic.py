@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import privacy, synthetic
+from analysis import privacy, synthetic, synthetic_study1
 from analysis.prisma import flow_from_counts
 from analysis.stc import coded_study_from_qdpx
 from tests.conftest import REPO
@@ -107,10 +107,10 @@ def test_norwegian_letters_survive() -> None:
 
 def test_allocate_meets_the_total_exactly() -> None:
     # 51.6, 106.64, 13.76: the two largest remainders (.76, .64) get the two missing units
-    assert synthetic.allocate(172, [0.30, 0.62, 0.08]) == [51, 107, 14]
-    assert synthetic.allocate(10, [1, 1, 1]) == [4, 3, 3]
+    assert synthetic_study1.allocate(172, [0.30, 0.62, 0.08]) == [51, 107, 14]
+    assert synthetic_study1.allocate(10, [1, 1, 1]) == [4, 3, 3]
     with pytest.raises(ValueError):
-        synthetic.allocate(5, [0, 0])
+        synthetic_study1.allocate(5, [0, 0])
 
 
 def test_inconsistent_published_total_is_rejected() -> None:
@@ -119,4 +119,4 @@ def test_inconsistent_published_total_is_rejected() -> None:
     )
     params["study1"]["not_retrieved"] = 10
     with pytest.raises(ValueError, match="172 included"):
-        synthetic.prisma_counts(params["study1"], params["published"]["study1"])
+        synthetic_study1.prisma_counts(params["study1"], params["published"]["study1"])
