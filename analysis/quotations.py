@@ -149,6 +149,24 @@ def _voices(units: pd.DataFrame, participants: pd.DataFrame, group: str) -> str:
     return "; ".join(parts)
 
 
+def _quote_rows(theme: str, sub: str, chosen: list, people: pd.DataFrame) -> list[dict]:
+    """The quotation-bank rows of one subgroup's chosen meaning units, labelled by speaker."""
+    return [
+        {
+            "theme": theme,
+            "subtheme": sub,
+            "code": q.code,
+            "segment_id": q.segment_id,
+            "participant_id": q.participant_id,
+            "role": q.role,
+            "group": q.group,
+            "quote_label": quote_label(str(people.loc[q.participant_id, "label"]), str(q.group)),
+            "text": q.text,
+        }
+        for q in chosen
+    ]
+
+
 def condensation_report(
     segments: pd.DataFrame,
     participants: pd.DataFrame,
@@ -211,22 +229,7 @@ def condensation_report(
                 "by_group": _voices(units, participants, group),
             }
         )
-        rows += [
-            {
-                "theme": theme,
-                "subtheme": sub,
-                "code": q.code,
-                "segment_id": q.segment_id,
-                "participant_id": q.participant_id,
-                "role": q.role,
-                "group": q.group,
-                "quote_label": quote_label(
-                    str(people.loc[q.participant_id, "label"]), str(q.group)
-                ),
-                "text": q.text,
-            }
-            for q in chosen
-        ]
+        rows += _quote_rows(theme, sub, chosen, people)
     if problems:
         raise InputError(problems)
     return (pd.DataFrame(subs, columns=CONDENSATE_COLUMNS), pd.DataFrame(rows, columns=COLUMNS))

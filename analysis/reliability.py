@@ -27,7 +27,7 @@ Why the design choices below:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import krippendorff
@@ -442,6 +442,54 @@ def _num(value: Any) -> float | None:
     return round(value, DIGITS)
 
 
+def _cohen_part(
+    codings: pd.DataFrame, kw: Mapping[str, Any], pair: Sequence[str] | None
+) -> tuple[pd.DataFrame | None, dict[str, Any] | None]:
+    """Cohen's kappa per code (indexed by code) and overall for the pair; ``None`` without one."""
+    if pair is None:
+        return None, None
+    pair_kw = {**kw, "coders": pair}
+    cohen_codes = cohen_kappa_per_code(codings, **pair_kw).set_index("code")
+    cohen_all = cohen_kappa_overall(codings, **pair_kw)
+    return cohen_codes, {
+        "coders": cohen_all["coders"],
+        "units": cohen_all["units"],
+        "method": cohen_all["method"],
+        "agree_pct": _num(cohen_all["agree_pct"]),
+        "kappa": _num(cohen_all["kappa"]),
+        "ci": [_num(cohen_all["ci_low"]), _num(cohen_all["ci_high"])],
+    }
+
+
+def _code_entry(
+    label: Any,
+    fleiss_codes: pd.DataFrame,
+    cohen_codes: pd.DataFrame | None,
+    alpha_per_code: Mapping[Any, Any],
+    applied: pd.Series,
+    chosen: Sequence[str],
+) -> dict[str, Any]:
+    """One ``per_code`` entry of :func:`reliability_summary`."""
+    entry: dict[str, Any] = {"code": label}
+    if label in fleiss_codes.index:
+        row = fleiss_codes.loc[label]
+        entry["units"] = int(row["units"])
+        entry["agree_pct"] = _num(row["agree_pct"])
+        entry["applied_by"] = {c: int(applied.get((label, c), 0)) for c in chosen}
+        entry["fleiss_kappa"] = _num(row["kappa"])
+    else:  # used only on units some coder skipped
+        entry.update(units=0, agree_pct=None, applied_by=None, fleiss_kappa=None)
+    if cohen_codes is not None and label in cohen_codes.index:
+        row = cohen_codes.loc[label]
+        entry["cohen_kappa"] = _num(row["kappa"])
+        entry["cohen_ci"] = [_num(row["ci_low"]), _num(row["ci_high"])]
+    else:
+        entry["cohen_kappa"] = None
+        entry["cohen_ci"] = None
+    entry["krippendorff_alpha"] = _num(alpha_per_code.get(label))
+    return entry
+
+
 def reliability_summary(
     codings: pd.DataFrame,
     *,
@@ -473,44 +521,14 @@ def reliability_summary(
         fleiss_all = None
     alpha = krippendorff_alpha(codings, **kw)
     pair = cohen_pair if cohen_pair is not None else (chosen if len(chosen) == 2 else None)
-    if pair is not None:
-        pair_kw = {**kw, "coders": pair}
-        cohen_codes = cohen_kappa_per_code(codings, **pair_kw).set_index("code")
-        cohen_all = cohen_kappa_overall(codings, **pair_kw)
-        cohen_overall: dict[str, Any] | None = {
-            "coders": cohen_all["coders"],
-            "units": cohen_all["units"],
-            "method": cohen_all["method"],
-            "agree_pct": _num(cohen_all["agree_pct"]),
-            "kappa": _num(cohen_all["kappa"]),
-            "ci": [_num(cohen_all["ci_low"]), _num(cohen_all["ci_high"])],
-        }
-    else:
-        cohen_codes = None
-        cohen_overall = None
+    cohen_codes, cohen_overall = _cohen_part(codings, kw, pair)
     applied = frame[frame["unit"].isin(per_unit.index[per_unit == len(chosen)])]
     applied = applied.groupby(["code", "coder"]).size()
     codes = sorted(set(fleiss_codes.index) | set(alpha["per_code"]))
-    per_code = []
-    for label in codes:
-        entry: dict[str, Any] = {"code": label}
-        if label in fleiss_codes.index:
-            row = fleiss_codes.loc[label]
-            entry["units"] = int(row["units"])
-            entry["agree_pct"] = _num(row["agree_pct"])
-            entry["applied_by"] = {c: int(applied.get((label, c), 0)) for c in chosen}
-            entry["fleiss_kappa"] = _num(row["kappa"])
-        else:  # used only on units some coder skipped
-            entry.update(units=0, agree_pct=None, applied_by=None, fleiss_kappa=None)
-        if cohen_codes is not None and label in cohen_codes.index:
-            row = cohen_codes.loc[label]
-            entry["cohen_kappa"] = _num(row["kappa"])
-            entry["cohen_ci"] = [_num(row["ci_low"]), _num(row["ci_high"])]
-        else:
-            entry["cohen_kappa"] = None
-            entry["cohen_ci"] = None
-        entry["krippendorff_alpha"] = _num(alpha["per_code"].get(label))
-        per_code.append(entry)
+    per_code = [
+        _code_entry(label, fleiss_codes, cohen_codes, alpha["per_code"], applied, chosen)
+        for label in codes
+    ]
     return {
         "unit_of_analysis": UNIT_OF_ANALYSIS,
         "coders": chosen,
