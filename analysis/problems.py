@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["ProblemsError", "summarise"]
+__all__ = ["ProblemsError", "count_heading", "summarise"]
 
 
 def summarise(lines: Sequence[str], heading: str, *, limit: int, bullet: str = "") -> str:
@@ -21,6 +21,11 @@ def summarise(lines: Sequence[str], heading: str, *, limit: int, bullet: str = "
     if len(lines) > limit:
         shown.append(f"{bullet}… and {len(lines) - limit} more")
     return "\n".join([heading, *shown])
+
+
+def count_heading(count: int, where: str) -> str:
+    """``"3 problems in <where>:"``, the heading every problem list starts with."""
+    return f"{count} {'problem' if count == 1 else 'problems'} in {where}:"
 
 
 class ProblemsError(ValueError):

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from analysis.masking import mask
-from analysis.problems import ProblemsError
+from analysis.problems import ProblemsError, count_heading
 
 MAX_LISTED = 50
 """How many problems ``str(InputError)`` spells out before summarising the rest."""
@@ -65,9 +65,8 @@ class InputError(ProblemsError):
     """Raised when input tables are unusable; ``.problems`` lists every problem found."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
-        count = len(problems)
-        noun = "problem" if count == 1 else "problems"
-        super().__init__(problems, f"{count} {noun} in the input data:", limit=MAX_LISTED)
+        heading = count_heading(len(problems), "the input data")
+        super().__init__(problems, heading, limit=MAX_LISTED)
         self.problems: list[Problem] = list(problems)
 
 
@@ -97,9 +96,8 @@ class ConfigError(ProblemsError):
     """Raised by :func:`validate_config`; ``.problems`` lists every problem found."""
 
     def __init__(self, problems: Sequence[ConfigProblem]) -> None:
-        count = len(problems)
-        noun = "problem" if count == 1 else "problems"
-        super().__init__(problems, f"{count} {noun} in the configuration:", limit=MAX_LISTED)
+        heading = count_heading(len(problems), "the configuration")
+        super().__init__(problems, heading, limit=MAX_LISTED)
         self.problems: list[ConfigProblem] = list(problems)
 
 
