@@ -32,6 +32,7 @@ from lxml import etree
 
 from analysis.masking import mask
 from analysis.qdpx import SCHEMA_PATH, QdpxProject
+from analysis.qdpx.parse import SAFE_XML
 
 __all__ = ["MODEL_CLOSED", "closed_attributes", "model_items", "model_fields", "xml_items"]
 
@@ -138,9 +139,7 @@ def _walk(stream: object) -> Iterator[tuple[str, str, str]]:
     context = etree.iterparse(
         stream,
         events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
+        **SAFE_XML,
         remove_comments=True,
         remove_pis=True,
         huge_tree=True,
